@@ -34,7 +34,9 @@ class Settings:
     home: Path = field(default_factory=_default_home)
     # ../shared/data: corpora and benchmark sets, read by bench/ only.
     data_dir: Path = field(default_factory=_default_data_dir)
-    sources_file: Path = field(default_factory=lambda: PROJECT_ROOT / "pipelines" / "sources" / "sources.yaml")
+    sources_file: Path = field(
+        default_factory=lambda: PROJECT_ROOT / "pipelines" / "sources" / "sources.yaml"
+    )
 
     # Kafka
     kafka_bootstrap: str = "127.0.0.1:9092"

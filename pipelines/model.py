@@ -126,7 +126,9 @@ class RawPage(_Record):
     not_modified: bool = False
 
 
-Stage = Literal["discover", "fetch", "extract", "normalize", "publish", "consume", "validate", "enrich", "index"]
+Stage = Literal[
+    "discover", "fetch", "extract", "normalize", "publish", "consume", "validate", "enrich", "index"
+]
 
 
 class ErrorRecord(_Record):
@@ -141,7 +143,9 @@ class ErrorRecord(_Record):
     at: AwareDatetime = Field(default_factory=utcnow)
 
     @classmethod
-    def from_exception(cls, exc: BaseException, *, source_id: str, stage: Stage, url: str | None = None) -> ErrorRecord:
+    def from_exception(
+        cls, exc: BaseException, *, source_id: str, stage: Stage, url: str | None = None
+    ) -> ErrorRecord:
         reason = getattr(exc, "reason", None) or type(exc).__name__
         return cls(
             source_id=source_id,
