@@ -20,12 +20,14 @@ app = typer.Typer(
 # (module under pipelines.cli, group name or None to merge its commands at the top level)
 _AREAS: list[tuple[str, str | None]] = [
     ("stack", "stack"),
-    ("scrape", None),  # khabar extract, khabar scrape
+    ("extract", None),  # khabar extract
+    ("scrape", None),  # khabar scrape
     ("topics", "topics"),
     ("tail", None),  # khabar tail
     ("index", "index"),
     ("dlq", "dlq"),
     ("search", None),  # khabar search
+    ("demo", None),  # khabar demo
     ("sample_site", None),  # khabar serve-sample
 ]
 
