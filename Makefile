@@ -1,0 +1,59 @@
+# khabar — the two commands a newcomer needs are `make demo` and `make test`.
+# Every target bootstraps what it needs: the virtualenv and pinned packages here, the Kafka and
+# Elasticsearch jars (from Maven Central, cached in ~/.m2) inside `khabar stack up`.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.khabar-installed
+EXTRAS ?= airflow,dev,bench
+
+.PHONY: install demo test test-unit lint format stack-up stack-down stack-status bench clean-venv
+
+install: $(STAMP)
+
+# Reinstall when the dependency list or the pins change. constraints.txt pins every package
+# (Airflow's published constraints cannot be fetched here, so we keep our own, see README).
+$(STAMP): pyproject.toml constraints.txt
+	@test -n "$(PYTHON)" || { echo "error: Python 3.11+ not found (python3.11 or python3)"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
+		|| { echo "error: $(PYTHON) is older than Python 3.11"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip wheel setuptools
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[$(EXTRAS)]'
+	@touch $@
+
+demo: install
+	$(BIN)/khabar demo
+
+test: install
+	$(BIN)/python -m pytest
+
+test-unit: install
+	$(BIN)/python -m pytest tests/unit
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+stack-up: install
+	$(BIN)/khabar stack up
+
+stack-down: install
+	$(BIN)/khabar stack down
+
+stack-status: install
+	$(BIN)/khabar stack status
+
+bench: install
+	$(BIN)/python bench/extraction/run.py
+	$(BIN)/python bench/publish/run.py
+	$(BIN)/python bench/indexer/run.py
+	$(BIN)/python bench/search/run.py
+
+clean-venv:
+	rm -rf $(VENV)
