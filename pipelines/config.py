@@ -66,6 +66,7 @@ class Settings:
     es_port: int = 9200
     es_transport_port: int = 9300
     java21_home: str = ""  # a JDK 21+ for Elasticsearch; default: newest under /usr/lib/jvm
+    java17_home: str = ""  # a JDK 17+ for Kafka; default: java-17 under /usr/lib/jvm, JAVA_HOME, PATH
 
     # Crawling
     state_url: str = ""  # SQLAlchemy URL; default sqlite under home

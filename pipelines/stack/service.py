@@ -1,0 +1,66 @@
+"""What ``up``/``down``/``status`` need from one local server (Kafka, Elasticsearch)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from pathlib import Path
+
+from pipelines.config import Settings
+from pipelines.stack.paths import ServicePaths, service_paths
+
+#: Reports a long step to the user ("resolving Kafka jars"...).
+Progress = Callable[[str], None]
+
+
+class LocalService(ABC):
+    """One JVM server on 127.0.0.1, started detached and tracked by its pid file."""
+
+    name: str
+    host = "127.0.0.1"
+    #: seconds ``up`` waits for the server to become healthy
+    start_timeout: float = 90.0
+    #: seconds between SIGTERM and SIGKILL on ``down``
+    stop_timeout: float = 30.0
+    #: the environment variables that move its ports, for error messages
+    port_settings: tuple[str, ...] = ()
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.paths: ServicePaths = service_paths(settings, self.name)
+
+    @property
+    @abstractmethod
+    def port(self) -> int: ...
+
+    @property
+    @abstractmethod
+    def address(self) -> str:
+        """What clients connect to (bootstrap servers or URL)."""
+
+    @property
+    def ports(self) -> list[int]:
+        """Every port the server binds; all must be free before it starts."""
+        return [self.port]
+
+    @abstractmethod
+    def healthy(self, timeout: float = 2.0) -> bool:
+        """The server answers a real request (metadata / cluster health) on its port."""
+
+    @abstractmethod
+    def prepare(self, progress: Progress) -> None:
+        """Resolve or build jars, write configs, format storage: everything before the JVM starts."""
+
+    @abstractmethod
+    def command(self) -> list[str]:
+        """The JVM command line; it must contain :attr:`marker`."""
+
+    @property
+    @abstractmethod
+    def marker(self) -> str:
+        """A string unique to this installation that appears in the server's command line."""
+
+    @property
+    def log_file(self) -> Path:
+        """The server's main log, shown in messages."""
+        return self.paths.console_log

@@ -1,0 +1,105 @@
+"""Session fixtures: the real local Kafka and Elasticsearch (``pipelines.stack``), no mocks.
+
+Each service is started on first use (a test that only needs Kafka never waits for Elasticsearch)
+and stopped at the end of the session only if this session started it; a stack that was already
+up (``khabar stack up``) is used and left running. A service that cannot start FAILS the tests
+that need it, with the reason (missing JDK, Maven, port conflict...): it never skips them.
+Area-specific fixtures belong in conftest files under tests/<area>/.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from pipelines import stack as local_stack
+from pipelines.config import Settings, get_settings
+from pipelines.errors import StackError
+from pipelines.indexer.elastic import es_client
+
+
+class _StackManager:
+    """Starts services lazily, remembers failures (one start attempt per session) and what it started."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.started: list[str] = []
+        self.ready: set[str] = set()
+        self.failed: dict[str, str] = {}
+
+    def ensure(self, *names: str) -> None:
+        for name in names:
+            if name in self.failed:
+                pytest.fail(f"local {name} could not start: {self.failed[name]}", pytrace=False)
+            if name in self.ready:
+                continue
+            try:
+                self.started += local_stack.ensure_up([name], settings=self.settings)
+            except StackError as exc:
+                self.failed[name] = str(exc)
+                pytest.fail(f"local {name} could not start: {exc}", pytrace=False)
+            self.ready.add(name)
+
+    def stop_started(self) -> None:
+        if self.started:
+            local_stack.down(self.started, settings=self.settings)
+
+
+@pytest.fixture(scope="session")
+def _stack_manager() -> Iterator[_StackManager]:
+    manager = _StackManager(get_settings())
+    yield manager
+    manager.stop_started()
+
+
+@dataclass(frozen=True)
+class StackInfo:
+    kafka_bootstrap: str
+    es_url: str
+    #: the session's settings, pointed at the running stack
+    settings: Settings
+
+
+def _services(settings: Settings) -> dict[str, local_stack.LocalService]:
+    return {svc.name: svc for svc in local_stack.services(settings=settings)}
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(_stack_manager: _StackManager) -> str:
+    """``127.0.0.1:<port>`` of the running local Kafka."""
+    _stack_manager.ensure("kafka")
+    return _services(_stack_manager.settings)["kafka"].address
+
+
+@pytest.fixture(scope="session")
+def es_url(_stack_manager: _StackManager) -> str:
+    """``http://127.0.0.1:<port>`` of the running local Elasticsearch."""
+    _stack_manager.ensure("elasticsearch")
+    return _services(_stack_manager.settings)["elasticsearch"].address
+
+
+@pytest.fixture(scope="session")
+def stack(kafka_bootstrap: str, es_url: str, _stack_manager: _StackManager) -> StackInfo:
+    """Kafka and Elasticsearch both up; ``.settings`` points khabar's clients at them."""
+    settings = _stack_manager.settings.with_overrides(kafka_bootstrap=kafka_bootstrap, es_url=es_url)
+    return StackInfo(kafka_bootstrap=kafka_bootstrap, es_url=es_url, settings=settings)
+
+
+@pytest.fixture(scope="session")
+def es(es_url: str, _stack_manager: _StackManager) -> Iterator[Elasticsearch]:
+    """An Elasticsearch client for the local node, built by khabar's own client factory."""
+    client = es_client(_stack_manager.settings.with_overrides(es_url=es_url))
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def unique_topic(request: pytest.FixtureRequest) -> str:
+    """A topic name no other test (or earlier run) used: ``test.<test name>.<random>``."""
+    name = re.sub(r"[^a-zA-Z0-9._-]+", "-", request.node.name)[:80].strip("-.")
+    return f"test.{name}.{uuid.uuid4().hex[:8]}"
