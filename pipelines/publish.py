@@ -1,0 +1,282 @@
+"""Publish stage: Articles to ``news.articles.v1`` (key = article_id), raw pages to ``news.pages.v1``
+(key = page_id), and what cannot be published to ``news.dlq.v1`` with its reason.
+
+Every send's outcome is read from its future after a flush: ``published`` (the broker acknowledged
+it with acks=all), ``dead_lettered`` (invalid or oversized: the dead letter was acknowledged),
+``skipped`` (a 304 page with no body) or ``failed`` (the broker could not be reached within the
+producer's delivery timeout, or refused it): nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from kafka import KafkaProducer
+from kafka.errors import KafkaError, MessageSizeTooLargeError, RecordListTooLargeError
+from kafka.producer.future import FutureRecordMetadata
+from pydantic import ValidationError
+
+from pipelines.config import Settings
+from pipelines.contracts import schema_errors
+from pipelines.dlq import DeadLetterWriter, snake_case
+from pipelines.errors import PublishError, SchemaError
+from pipelines.kafka import encode_json, make_producer, message_headers, new_trace_id, record_size
+from pipelines.messages import PAGES_SCHEMA, PAGES_SCHEMA_VERSION, PageMessage
+from pipelines.model import ARTICLE_SCHEMA, ARTICLE_SCHEMA_VERSION, Article, RawPage
+
+__all__ = ["DeadLetterWriter", "PublishOutcome", "Publisher", "publish_articles"]
+
+log = logging.getLogger(__name__)
+
+Status = Literal["published", "dead_lettered", "skipped", "failed"]
+_TOO_LARGE = (MessageSizeTooLargeError, RecordListTooLargeError)
+
+
+@dataclass(frozen=True)
+class PublishOutcome:
+    """What happened to one article or page."""
+
+    topic: str  # the topic it was meant for
+    key: str
+    status: Status
+    partition: int | None = None  # where it landed (the DLQ's partition when dead-lettered)
+    offset: int | None = None
+    reason: str | None = None
+    error_class: str | None = None
+    article_id: str | None = None
+    source_id: str | None = None
+    trace_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("published", "dead_lettered", "skipped")
+
+
+@dataclass
+class _Pending:
+    """A send whose outcome is not known yet, with what is needed to dead-letter it later."""
+
+    topic: str
+    key: str
+    future: FutureRecordMetadata | None
+    payload: Any
+    source_id: str | None
+    article_id: str | None
+    url: str | None
+    trace_id: str
+    dead_letter: bool = False  # the future is the DLQ send
+    reason: str | None = None
+    error_class: str | None = None
+    done: PublishOutcome | None = None
+
+
+class Publisher:
+    """Sends articles and pages asynchronously; :meth:`results` flushes and returns the outcomes."""
+
+    def __init__(self, settings: Settings, *, producer: KafkaProducer | None = None) -> None:
+        self.settings = settings
+        self._owns_producer = producer is None
+        self.producer = producer or make_producer(settings, "publisher")
+        self.dlq = DeadLetterWriter(settings, producer=self.producer)
+        self._pending: list[_Pending] = []
+
+    # -- articles -------------------------------------------------------------------------------
+    def send_article(self, article: Article | Mapping[str, Any], *, trace_id: str | None = None) -> None:
+        trace_id = trace_id or new_trace_id()
+        topic = self.settings.topic_articles
+        raw = article.to_message() if isinstance(article, Article) else dict(article)
+        article_id = raw.get("article_id") if isinstance(raw.get("article_id"), str) else None
+        source_id = raw.get("source_id") if isinstance(raw.get("source_id"), str) else None
+        url = raw.get("canonical_url") or raw.get("url")
+        pending = _Pending(topic, article_id or "", None, raw, source_id, article_id, url, trace_id)
+        self._pending.append(pending)
+        try:
+            value = Article.model_validate(raw).to_message() if not isinstance(article, Article) else raw
+        except ValidationError as exc:
+            self._dead_letter(pending, SchemaError(_short(exc), reason="schema_invalid"))
+            return
+        errors = schema_errors(ARTICLE_SCHEMA, value)
+        if errors:
+            self._dead_letter(pending, SchemaError("; ".join(errors)[:2000], reason="schema_invalid"))
+            return
+        headers = message_headers(
+            ARTICLE_SCHEMA, ARTICLE_SCHEMA_VERSION, source_id=source_id, trace_id=trace_id
+        )
+        self._send(pending, encode_json(value), headers)
+
+    # -- pages ----------------------------------------------------------------------------------
+    def send_page(self, page: RawPage, *, trace_id: str | None = None) -> None:
+        trace_id = trace_id or new_trace_id()
+        topic = self.settings.topic_pages
+        if page.not_modified or not (page.body or page.text):
+            # A 304 has no body: under compaction it would replace the last good copy of the page.
+            self._pending.append(
+                _Pending(topic, "", None, None, page.source_id, None, page.url, trace_id, reason="no_body")
+            )
+            return
+        message = PageMessage.from_raw_page(page)
+        value = message.to_message()
+        pending = _Pending(topic, message.page_id, None, value, page.source_id, None, page.url, trace_id)
+        self._pending.append(pending)
+        errors = schema_errors(PAGES_SCHEMA, value)
+        if errors:
+            self._dead_letter(pending, SchemaError("; ".join(errors)[:2000], reason="schema_invalid"))
+            return
+        headers = message_headers(
+            PAGES_SCHEMA, PAGES_SCHEMA_VERSION, source_id=page.source_id, trace_id=trace_id
+        )
+        self._send(pending, encode_json(value), headers)
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def _send(self, pending: _Pending, value: bytes, headers: list[tuple[str, bytes]]) -> None:
+        key = pending.key.encode("utf-8")
+        size = record_size(key, value, headers)
+        if size > self.settings.kafka_max_message_bytes:
+            error = PublishError(
+                f"message is {size} bytes, over the {self.settings.kafka_max_message_bytes}-byte limit",
+                reason="message_too_large",
+            )
+            self._dead_letter(pending, error)
+            return
+        try:
+            pending.future = self.producer.send(pending.topic, key=key, value=value, headers=headers)
+        except _TOO_LARGE as exc:
+            self._dead_letter(pending, PublishError(str(exc), reason="message_too_large"))
+        except KafkaError as exc:  # e.g. no metadata within max_block_ms: the broker is unreachable
+            pending.done = self._outcome(
+                pending, "failed", reason=_reason(exc), error_class=type(exc).__name__
+            )
+
+    def _dead_letter(self, pending: _Pending, error: Exception) -> None:
+        letter = self.dlq.build(
+            stage="publish",
+            error=error,
+            payload=pending.payload,
+            target_topic=pending.topic,
+            key=pending.key or None,
+            source_id=pending.source_id,
+            article_id=pending.article_id,
+            url=pending.url,
+            trace_id=pending.trace_id,
+        )
+        pending.dead_letter = True
+        pending.reason = letter.reason
+        pending.error_class = letter.error_class
+        try:
+            pending.future = self.dlq.send(letter)
+        except KafkaError as exc:
+            pending.done = self._outcome(
+                pending, "failed", reason=_reason(exc), error_class=type(exc).__name__
+            )
+
+    def _outcome(self, p: _Pending, status: Status, **fields: Any) -> PublishOutcome:
+        base: dict[str, Any] = {
+            "topic": p.topic,
+            "key": p.key,
+            "status": status,
+            "article_id": p.article_id,
+            "source_id": p.source_id,
+            "trace_id": p.trace_id,
+        }
+        return PublishOutcome(**(base | fields))
+
+    def results(self) -> list[PublishOutcome]:
+        """Flush, wait for every send, dead-letter what the broker refused as too large; outcomes in
+        the order things were sent."""
+        self.producer.flush()
+        timeout = self.producer.config["delivery_timeout_ms"] / 1000 + 5
+        # Broker-side refusals (topic max.message.bytes lower than ours) become dead letters.
+        for p in self._pending:
+            if p.future is not None and not p.dead_letter:
+                _wait(p.future, timeout)
+                if p.future.failed() and isinstance(p.future.exception, _TOO_LARGE):
+                    self._dead_letter(p, PublishError(str(p.future.exception), reason="message_too_large"))
+        self.producer.flush()
+        outcomes = [self._resolve(p, timeout) for p in self._pending]
+        self._pending = []
+        counts = Counter(o.status for o in outcomes)
+        log.info("published", extra={"counts": dict(counts), "topic": self.settings.topic_articles})
+        return outcomes
+
+    def _resolve(self, p: _Pending, timeout: float) -> PublishOutcome:
+        if p.done is not None:
+            return p.done
+        if p.future is None:
+            return self._outcome(p, "skipped", reason=p.reason)
+        _wait(p.future, timeout)
+        if p.future.succeeded():
+            meta = p.future.value
+            status: Status = "dead_lettered" if p.dead_letter else "published"
+            return self._outcome(
+                p,
+                status,
+                partition=meta.partition,
+                offset=meta.offset,
+                reason=p.reason,
+                error_class=p.error_class,
+            )
+        exc = p.future.exception
+        log.error(
+            "publish failed",
+            extra={"topic": p.topic, "key": p.key, "error": repr(exc), "trace_id": p.trace_id},
+        )
+        return self._outcome(p, "failed", reason=_reason(exc), error_class=type(exc).__name__)
+
+    def close(self) -> None:
+        if self._owns_producer:
+            self.producer.close()  # flushes first
+        else:
+            self.producer.flush()
+
+    def __enter__(self) -> Publisher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def publish_articles(
+    articles: Iterable[Article | Mapping[str, Any]],
+    settings: Settings,
+    *,
+    pages: Iterable[RawPage] | None = None,
+    producer: KafkaProducer | None = None,
+) -> list[PublishOutcome]:
+    """Publish articles (and their raw pages) and return one outcome per item, articles first.
+
+    Invalid articles (failing news.articles.v1) and messages over ``kafka_max_message_bytes`` go
+    to the DLQ with their reason. A page shares the trace id of the article with the same URL.
+    """
+    traces: dict[str, str] = {}
+    with Publisher(settings, producer=producer) as publisher:
+        for article in articles:
+            trace_id = new_trace_id()
+            if isinstance(article, Article):
+                traces[article.url] = traces[article.canonical_url] = trace_id
+            publisher.send_article(article, trace_id=trace_id)
+        for page in pages or ():
+            publisher.send_page(page, trace_id=traces.get(page.url) or traces.get(page.final_url))
+        return publisher.results()
+
+
+def _wait(future: FutureRecordMetadata, timeout: float) -> None:
+    # The outcome is read from the future itself (succeeded/exception) afterwards.
+    with contextlib.suppress(Exception):
+        future.get(timeout=timeout)
+
+
+def _reason(exc: BaseException | None) -> str:
+    if exc is None:
+        return "unknown"
+    if isinstance(exc, KafkaError):
+        return snake_case(type(exc).__name__.removesuffix("Error")) or "kafka_error"
+    return getattr(exc, "reason", None) or type(exc).__name__
+
+
+def _short(exc: ValidationError) -> str:
+    return "; ".join(f"{'/'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())[:2000]
