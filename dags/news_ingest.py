@@ -1,0 +1,93 @@
+"""
+### news_ingest — scrape every enabled source and publish its articles to Kafka
+
+One **mapped task per enabled source** in the sources file (`pipelines/sources/sources.yaml`, or
+`KHABAR_SOURCES_FILE`, or the `sources_file` param). Each runs, through `pipelines/`:
+
+discover (RSS/Atom, sitemaps, listing pages) → fetch (robots.txt, rate limit, conditional GET)
+→ extract → normalize → publish: articles to `news.articles.v1` (key = `article_id`), raw pages
+to `news.pages.v1`, and every per-item failure to `news.dlq.v1` with its reason.
+
+A failing source fails only its own task, which retries with exponential backoff. The
+`summarize` task runs whatever happened and reports per-source counts and error classes.
+
+Crawl state (seen URLs, ETags) makes a re-run cheap: unchanged pages are not fetched again.
+
+Kafka and Elasticsearch settings come from the connections `khabar_kafka` and
+`khabar_elasticsearch` (fallback: `KHABAR_*` environment variables). Schedule: every 15 minutes,
+or `KHABAR_INGEST_SCHEDULE` (a cron expression, or `none` for manual runs only).
+
+Params: `sources_file` (path), `source_ids` (only these sources; empty = all enabled),
+`limit` (at most this many articles per source).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+from airflow.sdk import Param, dag, task
+
+OWNER = "khabar"
+_schedule = os.environ.get("KHABAR_INGEST_SCHEDULE", "*/15 * * * *").strip()
+SCHEDULE = None if _schedule.lower() in ("", "none", "manual") else _schedule
+
+DEFAULT_ARGS = {
+    "owner": OWNER,
+    "retries": 3,
+    "retry_delay": timedelta(minutes=1),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=15),
+    "execution_timeout": timedelta(minutes=30),
+}
+
+
+@dag(
+    dag_id="news_ingest",
+    schedule=SCHEDULE,
+    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["khabar", "ingest", "kafka"],
+    doc_md=__doc__,
+    params={
+        "sources_file": Param(None, type=["null", "string"], description="Sources YAML (default: settings)"),
+        "source_ids": Param([], type="array", description="Only these source ids (empty: all enabled)"),
+        "limit": Param(None, type=["null", "integer"], minimum=1, description="Max articles per source"),
+    },
+)
+def news_ingest() -> None:
+    @task(retries=2)
+    def list_sources(params: dict | None = None) -> list[str]:
+        """The ids of the enabled sources: one mapped ``ingest_source`` task each."""
+        from pipelines.ingest import enabled_source_ids
+
+        params = params or {}
+        return enabled_source_ids(params.get("sources_file"), only=params.get("source_ids") or None)
+
+    @task(map_index_template="{{ source_id }}")
+    def ingest_source(source_id: str, params: dict | None = None) -> dict:
+        """discover → fetch → extract → normalize → publish for one source; returns its counts."""
+        from airflow.sdk import get_current_context
+
+        from pipelines.airflow import settings_from_airflow
+        from pipelines.ingest import ingest_source as run
+
+        get_current_context()["source_id"] = source_id  # type: ignore[typeddict-unknown-key]  # names the map index
+        params = params or {}
+        settings = settings_from_airflow()
+        return run(source_id, settings, sources_file=params.get("sources_file"), limit=params.get("limit"))
+
+    @task(trigger_rule="all_done", retries=2)
+    def summarize(source_ids: list[str], results: list[dict]) -> dict:
+        """Per-source counts and error classes; sources without a result failed."""
+        from pipelines.ingest import summarize as report
+
+        return report(list(source_ids), list(results))
+
+    source_ids = list_sources()
+    summarize(source_ids, ingest_source.expand(source_id=source_ids))
+
+
+news_ingest()

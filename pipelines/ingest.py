@@ -1,0 +1,135 @@
+"""One ingest run of one source: scrape it, then publish what came out.
+
+``scrape_source`` (discover → fetch → extract → normalize) gives articles, raw pages and error
+records; :func:`ingest_source` publishes the articles (and their pages) to Kafka and every error
+record to the dead-letter topic, and returns small counts (the Airflow task's XCom).
+
+The DAG ``news_ingest`` maps :func:`ingest_source` over :func:`enabled_source_ids` and ends with
+:func:`summarize`. Nothing here imports Airflow.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipelines.config import Settings, get_settings
+from pipelines.errors import ConfigError, FetchError, PublishError
+
+if TYPE_CHECKING:
+    from pipelines.sources import SourceConfig
+
+log = logging.getLogger(__name__)
+
+
+def _sources(sources_file: str | Path | None, settings: Settings | None = None) -> list[SourceConfig]:
+    from pipelines.sources import load_sources
+
+    path = Path(sources_file) if sources_file else (settings or get_settings()).sources_file
+    return load_sources(path)
+
+
+def enabled_source_ids(
+    sources_file: str | Path | None = None, *, only: list[str] | None = None, settings: Settings | None = None
+) -> list[str]:
+    """Ids of the enabled sources in the sources file, or exactly ``only`` (unknown ids: ConfigError)."""
+    from pipelines.sources import select_sources
+
+    ids = [s.id for s in select_sources(_sources(sources_file, settings), only)]
+    log.info("sources listed", extra={"sources": ids, "count": len(ids)})
+    return ids
+
+
+def ingest_source(
+    source_id: str,
+    settings: Settings,
+    *,
+    sources_file: str | Path | None = None,
+    limit: int | None = None,
+) -> dict[str, Any]:
+    """Scrape ``source_id`` and publish its articles, pages and error records; return the counts.
+
+    Raises (so the task fails and retries) when the source gave nothing but discovery errors, or
+    when Kafka did not acknowledge every article: re-publishing is harmless (key = article_id).
+    """
+    from pipelines.dlq import DeadLetterWriter
+    from pipelines.publish import publish_articles
+    from pipelines.scrape import scrape_source
+
+    by_id = {s.id: s for s in _sources(sources_file, settings)}
+    if source_id not in by_id:
+        raise ConfigError(f"unknown source id {source_id!r}", reason="unknown_source")
+    source = by_id[source_id]
+
+    result = scrape_source(source, settings, limit=limit)
+    errors = list(result.errors)
+    error_classes = Counter(e.error_class for e in errors)
+
+    if not result.articles and not result.pages and errors and all(e.stage == "discover" for e in errors):
+        raise FetchError(
+            f"{source_id}: discovery failed ({', '.join(sorted(error_classes))})", reason="source_unreachable"
+        )
+
+    outcomes = publish_articles(result.articles, settings, pages=result.pages) if result.articles else []
+    failed = [o for o in outcomes if not getattr(o, "ok", True)]
+
+    dead_lettered = 0
+    if errors:
+        with DeadLetterWriter(settings) as dlq:
+            for record in errors:
+                dlq.send(dlq.build(stage=record.stage, error=record, url=record.url))
+                dead_lettered += 1
+            dlq.flush(timeout=60)
+
+    counts: dict[str, Any] = {
+        "source_id": source_id,
+        **{k: v for k, v in dict(getattr(result, "counts", {}) or {}).items() if isinstance(v, int)},
+        "articles": len(result.articles),
+        "pages": len(result.pages),
+        "published": len(outcomes) - len(failed),
+        "publish_failed": len(failed),
+        "errors": len(errors),
+        "dead_lettered": dead_lettered,
+        "error_classes": dict(error_classes),
+    }
+    log.info("source ingested", extra=counts)
+    if failed:
+        raise PublishError(
+            f"{source_id}: {len(failed)} of {len(outcomes)} articles not acknowledged by Kafka",
+            reason="publish_incomplete",
+            transient=True,
+        )
+    return counts
+
+
+def summarize(source_ids: list[str], results: list[dict[str, Any] | None]) -> dict[str, Any]:
+    """Totals, per-source counts and error classes of one run; sources without a result failed."""
+    done = {r["source_id"]: r for r in results if r}
+    failed = [s for s in source_ids if s not in done]
+    totals: Counter[str] = Counter()
+    classes: Counter[str] = Counter()
+    for counts in done.values():
+        totals.update({k: v for k, v in counts.items() if isinstance(v, int)})
+        classes.update(counts.get("error_classes", {}))
+    summary = {
+        "sources": len(source_ids),
+        "succeeded": sorted(done),
+        "failed": failed,
+        "totals": dict(totals),
+        "error_classes": dict(classes),
+        "per_source": done,
+    }
+    log.info("ingest summary", extra={k: v for k, v in summary.items() if k != "per_source"})
+    for sid, counts in sorted(done.items()):
+        log.info(
+            "source %s: %s articles published, %s errors %s",
+            sid,
+            counts.get("published", 0),
+            counts.get("errors", 0),
+            counts.get("error_classes") or "",
+        )
+    for sid in failed:
+        log.warning("source %s failed (see its task log)", sid)
+    return summary
