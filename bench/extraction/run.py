@@ -1,0 +1,215 @@
+"""Extraction benchmark: khabar vs trafilatura vs readability-lxml, in the same run.
+
+Body F1 on scrapinghub/article-extraction-benchmark (181 pages): 4-word shingles, per-page
+tp/fp/fn normalized to sum 1, precision and recall averaged over pages, F1 from those two means —
+exactly as that project's ``evaluate.py`` defines it. Date accuracy (publication day) on the Arabic
+dated pages (htmldate test set). Pages per second for each extractor.
+
+    python bench/extraction/run.py [--limit N] [--out var/bench/extraction.json]
+
+Data from ``$KHABAR_DATA_DIR`` (default ``<repo>/../shared/data``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import statistics
+import sys
+import time
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from pipelines.errors import ExtractionError  # noqa: E402
+from pipelines.extract import extract_article  # noqa: E402
+from pipelines.model import RawPage  # noqa: E402
+
+_TOKEN = re.compile(r"\w+", re.UNICODE | re.MULTILINE | re.IGNORECASE | re.DOTALL)
+
+
+# --- scoring (scrapinghub/article-extraction-benchmark evaluate.py semantics) ---------------------
+
+
+def _shingles(text: str, n: int = 4) -> Counter:
+    tokens = _TOKEN.findall(text or "")
+    return Counter(tuple(tokens[i : i + n]) for i in range(max(1, len(tokens) - n + 1)) if tokens[i : i + n])
+
+
+def shingle_tp_fp_fn(true: str, pred: str) -> tuple[float, float, float]:
+    t, p = _shingles(true), _shingles(pred)
+    tp = fp = fn = 0.0
+    for key in set(t) | set(p):
+        tc, pc = t.get(key, 0), p.get(key, 0)
+        tp += min(tc, pc)
+        fp += max(0, pc - tc)
+        fn += max(0, tc - pc)
+    total = tp + fp + fn
+    return (tp / total, fp / total, fn / total) if total else (0.0, 0.0, 0.0)
+
+
+def _precision(tp: float, fp: float, fn: float) -> float:
+    if fp == fn == 0:
+        return 1.0
+    return 0.0 if tp == fp == 0 else tp / (tp + fp)
+
+
+def _recall(tp: float, fp: float, fn: float) -> float:
+    if fp == fn == 0:
+        return 1.0
+    return 0.0 if tp == fn == 0 else tp / (tp + fn)
+
+
+def metrics(rows: list[tuple[float, float, float]]) -> dict[str, float]:
+    precision = statistics.mean(_precision(*r) for r in rows if r[0] + r[1] > 0)
+    recall = statistics.mean(_recall(*r) for r in rows if r[0] + r[2] > 0)
+    return {"f1": 2 * precision * recall / (precision + recall), "precision": precision, "recall": recall}
+
+
+# --- extractors ------------------------------------------------------------------------------------
+
+FETCHED = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _page(html: str, url: str) -> RawPage:
+    return RawPage(
+        url=url, final_url=url, status=200, content_type="text/html", text=html, fetched_at=FETCHED
+    )
+
+
+def khabar_body(html: str, url: str) -> str:
+    try:
+        return extract_article(_page(html, url), source_id="bench").body_text
+    except ExtractionError:
+        return ""
+
+
+def trafilatura_body(html: str, url: str) -> str:
+    import trafilatura
+
+    return trafilatura.extract(html, include_comments=False) or ""  # as the benchmark runs it
+
+
+def readability_body(html: str, url: str) -> str:
+    from lxml import html as lxml_html
+    from readability import Document
+
+    summary = Document(html).summary(html_partial=True)
+    return lxml_html.fromstring(summary).text_content() if summary.strip() else ""
+
+
+def khabar_date(html: str, url: str) -> str | None:
+    try:
+        article = extract_article(_page(html, url), source_id="bench")
+    except ExtractionError:
+        return None
+    return article.published_at.date().isoformat() if article.published_at else None
+
+
+def trafilatura_date(html: str, url: str) -> str | None:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True)
+    return getattr(doc, "date", None) if doc else None
+
+
+def htmldate_date(html: str, url: str) -> str | None:
+    from htmldate import find_date
+
+    return find_date(html, original_date=True)
+
+
+BODY: dict[str, Callable[[str, str], str]] = {
+    "khabar": khabar_body,
+    "trafilatura": trafilatura_body,
+    "readability-lxml": readability_body,
+}
+DATES: dict[str, Callable[[str, str], str | None]] = {
+    "khabar": khabar_date,
+    "trafilatura": trafilatura_date,
+    "htmldate": htmldate_date,
+}
+
+
+def run_bodies(data: Path, limit: int | None) -> tuple[dict, dict]:
+    root = data / "extraction" / "article-extraction-benchmark"
+    truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
+    ids = sorted(truth)[:limit] if limit else sorted(truth)
+    pages = {i: gzip.decompress((root / "html" / f"{i}.html.gz").read_bytes()).decode("utf-8") for i in ids}
+    for fn in BODY.values():  # warm imports and models outside the timed loop
+        fn(pages[ids[0]], truth[ids[0]].get("url", ""))
+    results, per_page = {}, {}
+    for name, fn in BODY.items():
+        rows, started = [], time.perf_counter()
+        outputs = {i: fn(pages[i], truth[i].get("url", "")) for i in ids}
+        elapsed = time.perf_counter() - started
+        for i in ids:
+            rows.append(shingle_tp_fp_fn(truth[i].get("articleBody", ""), outputs[i]))
+            per_page.setdefault(i, {})[name] = round(_f1_page(rows[-1]), 4)
+        results[name] = {**metrics(rows), "pages": len(ids), "pages_per_second": len(ids) / elapsed}
+    return results, per_page
+
+
+def _f1_page(row: tuple[float, float, float]) -> float:
+    p, r = _precision(*row), _recall(*row)
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def run_dates(data: Path) -> dict:
+    root = data / "extraction" / "arabic-dated-pages"
+    truth = json.loads((root / "dates.json").read_text(encoding="utf-8"))
+    results = {}
+    for name, fn in DATES.items():
+        found, started = {}, time.perf_counter()
+        for url, item in truth.items():
+            html = (root / item["file"]).read_text(encoding="utf-8")
+            found[url] = (fn(html, url) or "")[:10]
+        elapsed = time.perf_counter() - started
+        right = sum(found[u] == item["date"] for u, item in truth.items())
+        results[name] = {
+            "accuracy": right / len(truth),
+            "right": right,
+            "pages": len(truth),
+            "pages_per_second": len(truth) / elapsed,
+            "found": found,
+        }
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=None, help="only the first N benchmark pages")
+    parser.add_argument("--out", type=Path, default=REPO / "var" / "bench" / "extraction.json")
+    args = parser.parse_args()
+    data = Path(os.environ.get("KHABAR_DATA_DIR") or REPO.parent / "shared" / "data")
+    warnings.filterwarnings("ignore")
+
+    bodies, per_page = run_bodies(data, args.limit)
+    dates = run_dates(data)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    result = {"bodies": bodies, "dates": dates, "per_page_f1": per_page, "at": datetime.now(UTC).isoformat()}
+    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+
+    print(f"Body extraction, {bodies['khabar']['pages']} pages (4-word shingles)")
+    print(f"{'extractor':<18} {'F1':>6} {'prec':>6} {'recall':>6} {'pages/s':>8}")
+    for name, m in sorted(bodies.items(), key=lambda kv: -kv[1]["f1"]):
+        print(
+            f"{name:<18} {m['f1']:6.3f} {m['precision']:6.3f} {m['recall']:6.3f} {m['pages_per_second']:8.1f}"
+        )
+    print("\nPublication date, Arabic dated pages")
+    print(f"{'extractor':<18} {'right':>7} {'pages/s':>8}")
+    for name, m in dates.items():
+        print(f"{name:<18} {m['right']:>3}/{m['pages']:<3} {m['pages_per_second']:8.1f}")
+    print(f"\nresults: {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""One fetched page -> one clean, normalized :class:`~pipelines.model.Article`.
+
+``extract_article`` raises :class:`~pipelines.errors.ExtractionError` with a ``reason``:
+``not_html`` (PDF, image, JSON...), ``empty_page`` (no content, or a 304 with nothing to read),
+``boilerplate_only`` (menus and footers but no article text), ``no_title``.
+
+Per-source CSS selectors (sources.yaml ``selectors``) are optional; keys read here: ``body``,
+``remove`` (inside the body), ``title``, ``lead``, ``date``, ``author``, ``section``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from urllib.parse import urljoin
+
+from bs4 import BeautifulSoup
+
+from pipelines.errors import ExtractionError
+from pipelines.extract.body import MIN_BODY_CHARS, extract_body
+from pipelines.extract.dates import find_dates, zone
+from pipelines.extract.metadata import read_metadata
+from pipelines.model import Article, RawPage, article_id_for, content_hash_for
+from pipelines.normalize.arabic import clean_display
+from pipelines.normalize.urls import resolve_canonical
+
+_HTML_TYPES = ("html", "xml", "text/plain")
+_LOOKS_LIKE_HTML = re.compile(r"<(?:!doctype\s+html|html|head|body|article|div|p)[\s>]", re.I)
+
+
+def page_html(page: RawPage) -> str:
+    """The page's HTML as text, decoding the raw bytes if the fetcher did not."""
+    content_type = page.content_type or page.headers.get("content-type") or page.headers.get("Content-Type")
+    if content_type and not any(t in content_type.lower() for t in _HTML_TYPES):
+        raise ExtractionError(f"not an HTML page: {content_type}", reason="not_html")
+    text = page.text
+    if not text and page.body:
+        from pipelines.fetch.charset import decode_html
+
+        text, _charset = decode_html(page.body, content_type)
+    if not text or not text.strip():
+        raise ExtractionError("the page has no content", reason="empty_page")
+    if not _LOOKS_LIKE_HTML.search(text[:20000]):
+        raise ExtractionError("the content is not HTML", reason="not_html")
+    return text
+
+
+def _selected_text(soup: BeautifulSoup, selectors: Mapping[str, str] | None, key: str) -> str:
+    if not selectors or not selectors.get(key):
+        return ""
+    found = soup.select_one(selectors[key])
+    if found is None:
+        return ""
+    value = found.get("content") or found.get("datetime") if key == "date" else None
+    return clean_display(str(value) if value else found.get_text(" "))
+
+
+def _language(declared: str | None, text: str) -> str:
+    if declared:
+        return declared
+    import py3langid
+
+    lang, _score = py3langid.classify(text[:5000])
+    return str(lang)
+
+
+def extract_article(
+    page: RawPage,
+    *,
+    source_id: str,
+    selectors: Mapping[str, str] | None = None,
+    timezone: str | None = None,
+) -> Article:
+    """The article a fetched page shows (see the module docstring for the errors).
+
+    ``timezone`` is the source's IANA zone, applied to dates written without an offset (else UTC).
+    """
+    if page.not_modified:
+        raise ExtractionError("304 Not Modified: nothing to extract", reason="empty_page")
+    html = page_html(page)
+    soup = BeautifulSoup(html, "lxml")
+    if not soup.get_text(" ", strip=True):
+        raise ExtractionError("the page has no text", reason="empty_page")
+    url = page.final_url or page.url
+    md = read_metadata(soup)
+
+    title = _selected_text(soup, selectors, "title") or md.title
+    if not title:
+        raise ExtractionError("no title found", reason="no_title")
+    body = extract_body(html, soup, url=url, title=title, json_ld_body=md.json_ld_body, selectors=selectors)
+    if body is None or len(body.text) < MIN_BODY_CHARS:
+        raise ExtractionError("no article text, only boilerplate", reason="boilerplate_only")
+    body_text = body.text
+
+    dates = find_dates(
+        soup,
+        html,
+        md.dates,
+        fetched_at=page.fetched_at,
+        tz=zone(timezone),
+        selector_text=_selected_text(soup, selectors, "date") or None,
+        body_text=body_text,
+    )
+    lead = _selected_text(soup, selectors, "lead") or md.lead
+    authors = [_selected_text(soup, selectors, "author")] if _selected_text(soup, selectors, "author") else []
+    canonical = resolve_canonical(url, md.canonical, md.amp_link, og_url=md.og_url)
+    return Article(
+        article_id=article_id_for(canonical),
+        url=url,
+        canonical_url=canonical,
+        source_id=source_id,
+        title=title,
+        lead=lead,
+        body=list(body.blocks),
+        body_text=body_text,
+        authors=authors or md.authors,
+        published_at=dates.published_at,
+        published_at_source=dates.published_at_source,  # type: ignore[arg-type]
+        updated_at=dates.updated_at,
+        updated_at_source=dates.updated_at_source,  # type: ignore[arg-type]
+        language=_language(md.language, body_text),
+        section=_selected_text(soup, selectors, "section") or md.section,
+        tags=md.tags,
+        image=urljoin(url, md.image) if md.image else None,
+        fetched_at=page.fetched_at,
+        content_hash=content_hash_for(title, lead, body_text),
+        extraction_method=body.method,
+    )

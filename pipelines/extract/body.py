@@ -1,0 +1,230 @@
+"""Main text of an article as structured blocks (paragraphs, subheadings, quotes, list items).
+
+Candidates, tried in this order and compared per page:
+
+1. ``selectors``: the source's own CSS selector for the body (sources.yaml), when it finds text.
+2. ``json-ld``: the ``articleBody`` the site publishes in its JSON-LD (often without paragraphs).
+3. ``trafilatura``: trafilatura's main-text extraction, as XML so subheadings, quotes and lists
+   survive; re-run with ``favor_recall`` when the first pass finds almost nothing.
+
+``choose`` keeps the selectors' text when there is some; otherwise the JSON-LD body when it is
+clearly more complete than trafilatura's text and mostly agrees with it (a site's own body is
+exact where trafilatura guesses), else trafilatura. Boilerplate blocks ("اقرأ أيضا", share
+prompts, newsletter calls) and the "read also" lists under them are dropped from every candidate.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import trafilatura
+from bs4 import BeautifulSoup, Tag
+from lxml import etree
+
+from pipelines.model import Block
+from pipelines.normalize.arabic import clean_display, normalize_text
+
+MIN_BODY_CHARS = 40
+
+
+@dataclass(frozen=True)
+class BodyCandidate:
+    method: str
+    blocks: tuple[Block, ...]
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(block.text for block in self.blocks)
+
+    @property
+    def words(self) -> int:
+        return sum(len(block.text.split()) for block in self.blocks)
+
+
+# --- boilerplate ----------------------------------------------------------------------------------
+
+_BOILERPLATE = re.compile(
+    r"^(?:اقرا ايضا|اقرا المزيد|اقرا كذلك|شاهد ايضا|طالع ايضا|اقرا اكثر|مواضيع ذات صله|اخبار ذات صله"
+    r"|ذات صله|شارك(?:ها)?(?: الخبر| المقال| علي)?|تابعونا|تابعوا|لمتابعه|حمل تطبيق|اشترك في"
+    r"|read more|read also|related(?: articles| stories)?|see also|share (?:this|on)|follow us"
+    r"|sign up for|subscribe to|advertisement|إعلان|اعلان)\b",
+    re.IGNORECASE,
+)
+_LIST_INTRO = re.compile(
+    r"^(?:اقرا ايضا|اقرا المزيد|مواضيع ذات صله|اخبار ذات صله|read (?:more|also)|related)"
+)
+
+
+def drop_boilerplate(blocks: Iterable[Block]) -> list[Block]:
+    """Drop short boilerplate blocks, and the list items that follow a "read also" heading."""
+    kept: list[Block] = []
+    in_related_list = False
+    for block in blocks:
+        folded = normalize_text(block.text).lstrip("-–—•:| ")
+        if in_related_list and block.kind == "li":
+            continue
+        in_related_list = False
+        if len(block.text) <= 120 and _BOILERPLATE.match(folded):
+            in_related_list = bool(_LIST_INTRO.match(folded))
+            continue
+        kept.append(block)
+    return kept
+
+
+def _dedupe_title(blocks: list[Block], title: str) -> list[Block]:
+    if blocks and title and normalize_text(blocks[0].text) == normalize_text(title):
+        return blocks[1:]
+    return blocks
+
+
+# --- candidates -----------------------------------------------------------------------------------
+
+_HEADINGS = {"h1": "h2", "h2": "h2", "h3": "h3", "h4": "h4", "h5": "h4", "h6": "h4"}
+_STRIP_TAGS = ["script", "style", "noscript", "iframe", "form", "button", "svg", "nav", "aside", "template"]
+_BLOCK_TAGS = ["p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "li"]
+
+
+def _block(kind: str, text: str) -> Block | None:
+    text = clean_display(text)
+    return Block(kind=kind, text=text) if text else None  # type: ignore[arg-type]
+
+
+def blocks_from_element(element: Tag) -> list[Block]:
+    """Blocks from an HTML subtree: its paragraphs, headings, quotes and list items, in order."""
+    for junk in element.find_all(_STRIP_TAGS):
+        junk.decompose()
+    blocks: list[Block] = []
+    structural = element.find_all(_BLOCK_TAGS)
+    if not structural:
+        lines = element.get_text("\n").split("\n")
+        return [b for line in lines if (b := _block("p", line))]
+    for tag in structural:
+        # a <p> inside a <blockquote> or <li> is read with its container
+        if tag.find_parent(["blockquote", "li"]) and tag.find_parent(["blockquote", "li"]) in structural:
+            continue
+        kind = _HEADINGS.get(tag.name) or {"blockquote": "quote", "li": "li"}.get(tag.name, "p")
+        if (b := _block(kind, tag.get_text(" "))) is not None:
+            blocks.append(b)
+    return blocks
+
+
+def from_selectors(soup: BeautifulSoup, selectors: Mapping[str, str] | None) -> BodyCandidate | None:
+    if not selectors or not selectors.get("body"):
+        return None
+    blocks: list[Block] = []
+    for found in soup.select(selectors["body"]):
+        element = copy.copy(found)  # the page's soup is shared with the other readers: edit a copy
+        for junk in element.select(selectors["remove"]) if selectors.get("remove") else []:
+            junk.decompose()
+        blocks.extend(blocks_from_element(element))
+    blocks = drop_boilerplate(blocks)
+    return BodyCandidate("selectors", tuple(blocks)) if blocks else None
+
+
+def from_json_ld(article_body: str) -> BodyCandidate | None:
+    if not article_body or not article_body.strip():
+        return None
+    if re.search(r"<(?:p|br|div|h[1-6])[\s/>]", article_body, re.I):
+        fragment = BeautifulSoup(article_body, "lxml")
+        blocks = blocks_from_element(fragment.body or fragment)
+    else:
+        blocks = [b for part in re.split(r"\n\s*\n|\n", article_body) if (b := _block("p", part))]
+    blocks = drop_boilerplate(blocks)
+    return BodyCandidate("json-ld", tuple(blocks)) if blocks else None
+
+
+def _xml_pieces(element: etree._Element) -> list[tuple[str, str]]:
+    """(kind, text) of one child of trafilatura's <main>."""
+    tag = element.tag
+    if tag == "head":
+        return [(_HEADINGS.get((element.get("rend") or "h2").lower(), "h2"), " ".join(element.itertext()))]
+    if tag == "list":
+        return [("li", " ".join(item.itertext())) for item in element.iter("item")]
+    if tag == "quote":
+        return [("quote", " ".join(element.itertext()))]
+    if tag == "table":
+        rows = ([" ".join(c.itertext()).strip() for c in row.iter("cell")] for row in element.iter("row"))
+        return [("p", " | ".join(c for c in cells if c)) for cells in rows]
+    if tag in ("p", "code"):
+        return [("p", " ".join(element.itertext()))]
+    return []
+
+
+def _xml_blocks(xml: str) -> list[Block]:
+    root = etree.fromstring(xml.encode("utf-8"), parser=etree.XMLParser(recover=True, huge_tree=True))
+    main = root.find("main") if root is not None else None
+    if main is None:
+        return []
+    pieces = (piece for element in main for piece in _xml_pieces(element))
+    return [b for kind, text in pieces if (b := _block(kind, text)) is not None]
+
+
+def from_trafilatura(
+    html: str, url: str | None = None, *, favor_recall: bool = False
+) -> BodyCandidate | None:
+    xml = trafilatura.extract(
+        html,
+        url=url,
+        output_format="xml",
+        include_comments=False,
+        include_tables=True,
+        favor_recall=favor_recall,
+        with_metadata=False,
+        deduplicate=False,
+    )
+    if not xml:
+        return None
+    blocks = drop_boilerplate(_xml_blocks(xml))
+    return BodyCandidate("trafilatura", tuple(blocks)) if blocks else None
+
+
+# --- choice ---------------------------------------------------------------------------------------
+
+
+def _agreement(candidate: BodyCandidate, reference: BodyCandidate) -> float:
+    """Share of the reference's words that the candidate also has."""
+    ref = set(normalize_text(reference.text).split())
+    if not ref:
+        return 0.0
+    return len(ref & set(normalize_text(candidate.text).split())) / len(ref)
+
+
+def choose(
+    selectors: BodyCandidate | None, json_ld: BodyCandidate | None, traf: BodyCandidate | None
+) -> BodyCandidate | None:
+    if selectors is not None and len(selectors.text) >= MIN_BODY_CHARS:
+        return selectors
+    if json_ld is not None and traf is not None:
+        more_complete = json_ld.words >= 1.15 * traf.words
+        if more_complete and _agreement(json_ld, traf) >= 0.8:
+            return json_ld
+        return traf
+    return traf or json_ld or selectors
+
+
+def extract_body(
+    html: str,
+    soup: BeautifulSoup,
+    *,
+    url: str | None,
+    title: str,
+    json_ld_body: str,
+    selectors: Mapping[str, str] | None = None,
+) -> BodyCandidate | None:
+    """The best body candidate of a page, without its title repeated, or None."""
+    by_selectors = from_selectors(soup, selectors)
+    by_json_ld = from_json_ld(json_ld_body)
+    by_traf = None
+    if by_selectors is None or len(by_selectors.text) < MIN_BODY_CHARS:
+        by_traf = from_trafilatura(html, url)
+        if by_traf is None or len(by_traf.text) < 4 * MIN_BODY_CHARS:
+            recall = from_trafilatura(html, url, favor_recall=True)
+            if recall is not None and (by_traf is None or recall.words > by_traf.words):
+                by_traf = recall
+    best = choose(by_selectors, by_json_ld, by_traf)
+    if best is None:
+        return None
+    return BodyCandidate(best.method, tuple(_dedupe_title(list(best.blocks), title)))

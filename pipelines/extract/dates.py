@@ -1,0 +1,208 @@
+"""Publication and update dates, timezone-aware, each with where it was found.
+
+Order of trust (the first source that yields a sane date wins):
+JSON-LD -> OpenGraph ``article:*`` -> other meta tags -> ``<time datetime>`` (``datePublished``
+first) -> per-source date selector -> htmldate (``original_date=True``) -> the page text
+(Arabic parser of :mod:`pipelines.extract.arabic_dates`, then dateparser).
+
+Every value is parsed the same way: ISO 8601 first, then the Arabic parser (regional month names,
+Arabic-Indic digits, Hijri, relative dates against ``fetched_at``), then dateparser.
+
+Naive times (no offset written) are taken in the source's timezone when the caller knows it
+(``tz``), else UTC. A wrong guess is off by a few hours at most, while dropping the date would
+lose it entirely. A date later than the fetch (+1 day of clock skew) or before 1995 is ignored:
+such values are placeholders or site-creation dates, not publication dates.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bs4 import BeautifulSoup
+
+from pipelines.extract.arabic_dates import parse_arabic_date
+from pipelines.normalize.arabic import fold_digits
+
+log = logging.getLogger(__name__)
+
+_EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class FoundDates:
+    published_at: datetime | None = None
+    published_at_source: str | None = None
+    updated_at: datetime | None = None
+    updated_at_source: str | None = None
+
+
+def zone(name: str | None) -> tzinfo:
+    """The tzinfo for an IANA name; UTC when unknown or absent."""
+    if not name:
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("unknown timezone %r, using UTC", name)
+        return UTC
+
+
+def _iso(value: str, tz: tzinfo) -> datetime | None:
+    value = fold_digits(value.strip())
+    if not re.match(r"^\d{4}-\d{2}-\d{2}", value):
+        return None
+    value = re.sub(r"(\.\d{6})\d+", r"\1", value)  # nanoseconds
+    try:
+        parsed = datetime.fromisoformat(value.replace(" ", "T", 1))
+    except ValueError:
+        try:
+            parsed = datetime.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def _dateparser(value: str, tz: tzinfo, now: datetime | None) -> datetime | None:
+    import dateparser  # slow to import; only needed for the long tail
+
+    settings = {
+        "RETURN_AS_TIMEZONE_AWARE": True,
+        "TIMEZONE": getattr(tz, "key", "UTC"),
+        "PREFER_DAY_OF_MONTH": "first",
+        "DATE_ORDER": "DMY",
+    }
+    if now is not None:
+        settings["RELATIVE_BASE"] = now.replace(tzinfo=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return dateparser.parse(value[:200], languages=["ar", "en", "fr"], settings=settings)
+        except (ValueError, OverflowError, TypeError):
+            return None
+
+
+def parse_date(value: str, *, tz: tzinfo = UTC, now: datetime | None = None) -> datetime | None:
+    """One date value (meta content, ``datetime`` attribute, text) -> aware datetime or None."""
+    if not value or not value.strip():
+        return None
+    parsed = _iso(value, tz) or parse_arabic_date(value, tz=tz, now=now)
+    if parsed is None and len(value) <= 80 and re.search(r"\d", fold_digits(value)):
+        parsed = _dateparser(value, tz, now)
+    return _sane(parsed, now)
+
+
+def _sane(value: datetime | None, now: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    if value < _EARLIEST:
+        return None
+    if now is not None and value > now + timedelta(days=1):
+        return None
+    return value
+
+
+def _time_elements(soup: BeautifulSoup) -> list[tuple[str, str]]:
+    """(value, kind) from <time datetime> and itemprop elements, datePublished first."""
+    found: list[tuple[str, str]] = []
+    for tag in soup.find_all(attrs={"itemprop": re.compile(r"^date(Published|Created|Modified)$", re.I)}):
+        value = tag.get("datetime") or tag.get("content")
+        if value:
+            kind = "updated" if "modified" in str(tag.get("itemprop")).lower() else "published"
+            found.append((str(value), kind))
+    for tag in soup.find_all("time"):
+        value = tag.get("datetime") or tag.get("pubdate")
+        if value and str(value).strip():
+            classes = " ".join(tag.get("class") or []).lower()
+            kind = "updated" if re.search(r"modif|updat", classes) else "published"
+            found.append((str(value), kind))
+    return found
+
+
+_DATE_CLASS = re.compile(r"date|time|publish|posted|byline|meta|تاريخ", re.I)
+
+
+def _dated_elements(soup: BeautifulSoup) -> list[str]:
+    """Short texts of elements whose class or id says they hold a date (the page's dateline)."""
+    texts = []
+    for tag in soup.find_all(["span", "div", "p", "small", "li", "time", "em"], limit=5000):
+        marker = " ".join(tag.get("class") or []) + " " + str(tag.get("id") or "")
+        if _DATE_CLASS.search(marker):
+            text = tag.get_text(" ", strip=True)
+            if 6 <= len(text) <= 80 and re.search(r"\d", fold_digits(text)):
+                texts.append(text)
+    return texts[:20]
+
+
+def _htmldate(html: str, now: datetime | None, tz: tzinfo) -> datetime | None:
+    from htmldate import find_date
+
+    try:
+        found = find_date(
+            html,
+            original_date=True,
+            outputformat="%Y-%m-%d",
+            max_date=(now or datetime.now(UTC)).strftime("%Y-%m-%d"),
+        )
+    except (ValueError, TypeError):
+        return None
+    return _iso(found, tz) if found else None
+
+
+def find_dates(
+    soup: BeautifulSoup,
+    html: str,
+    candidates: list[tuple[str, str, str]],
+    *,
+    fetched_at: datetime,
+    tz: tzinfo = UTC,
+    selector_text: str | None = None,
+    body_text: str = "",
+) -> FoundDates:
+    """Published and updated dates of a page (see the module docstring for the order)."""
+    ordered = list(candidates)
+    ordered += [(value, "time-element", kind) for value, kind in _time_elements(soup)]
+    if selector_text:
+        ordered.append((selector_text, "selector", "published"))
+
+    published: tuple[datetime, str] | None = None
+    updated: tuple[datetime, str] | None = None
+    for value, source, kind in ordered:
+        if (kind == "published" and published) or (kind == "updated" and updated):
+            continue
+        parsed = parse_date(value, tz=tz, now=fetched_at)
+        if parsed is None:
+            continue
+        if kind == "published":
+            published = (parsed, source)
+        else:
+            updated = (parsed, source)
+    if published is None:
+        found = _htmldate(html, fetched_at, tz)
+        if found is not None:
+            published = (found, "htmldate")
+    if published is None:
+        for text in _dated_elements(soup):
+            parsed = parse_date(text, tz=tz, now=fetched_at)
+            if parsed is not None:
+                published = (parsed, "text")
+                break
+    if published is None and body_text:
+        parsed = _sane(parse_arabic_date(body_text[:2000], tz=tz, now=fetched_at), fetched_at)
+        if parsed is not None:
+            published = (parsed, "text")
+    # An "update" before the publication is a CMS artefact (template or import time): drop it.
+    if updated and published and updated[0] < published[0]:
+        updated = None
+    return FoundDates(
+        published_at=published[0] if published else None,
+        published_at_source=published[1] if published else None,
+        updated_at=updated[0] if updated else None,
+        updated_at_source=updated[1] if updated else None,
+    )
