@@ -1,0 +1,181 @@
+"""The index template and the write alias: ``setup_index`` makes Elasticsearch ready to take articles.
+
+Layout: concrete indices ``<alias>-000001``, ``<alias>-000002``... (``news-articles-*`` by default)
+share the composable template in ``schemas/index-template.json``; the alias ``news-articles`` points
+at them and marks one as the write index. Searches go to the alias; a reindex builds
+``next_index_name(...)`` and swaps the alias, so readers never see a half-built index.
+
+Analysis (why each step, measured with ``bench/search/run.py`` on ARCD):
+
+- char filters ``icu_normalizer`` (NFKC + case folding; also drops default-ignorable marks such as
+  LRM/RLM/ZWNJ) and a ``mapping`` for what Lucene's Arabic normalizer leaves: tatweel, bidi marks,
+  alef wasla/superscript alef, hamza carriers ؤ/ئ, Persian keheh/yeh. Same folding as
+  :func:`pipelines.normalize.arabic.normalize_text`, so enrichment and search agree.
+- the stock ``arabic`` chain: ``lowercase``, ``decimal_digit`` (٢٠٢٥ -> 2025), ``stop`` (_arabic_,
+  before and after normalization, so hamza-less spellings of stop words go too),
+  ``arabic_normalization`` (alef variants, ى, ة, harakat), then the light stemmer ``arabic_stem``.
+- clitics: ``arabic_stem`` strips ال/وال/بال/كال/فال/لل and a lone و, not the prepositions ب/ل/ك
+  (``بسوريا``, ``لسوريا``). A ``multiplexer`` adds two more stems at the same position: after
+  stripping a leading و/ف, and after stripping [و/ف]+ب/ك/ل. The plain stem is always kept, so a
+  word that merely starts with ب (``بريطانيا``) still matches itself; the price is an extra variant
+  (``بريطانيا`` also indexes ``ريطانيا``), which is why a ``keyword_marker`` guard is not used:
+  ``pattern_replace`` ignores the keyword attribute, and the kept plain stem makes a guard
+  unnecessary. ``remove_duplicates`` drops identical variants.
+- ``.exact`` subfields (normalized, not stemmed, stop words kept) for exact-form boosts and phrases;
+  ``.latin`` subfields (``icu_folding``) so ``Lavrov``, ``lavrov`` and ``Lavróv`` match.
+- ``index_options: offsets`` on the text fields: the unified highlighter uses the postings.
+
+Mappings are ``dynamic: strict``: :func:`pipelines.indexer.enrich.to_document` chooses every field,
+so an unknown field is a bug that must fail loudly (the indexer dead-letters the document) rather
+than silently grow the mapping with a guessed type. New fields are added to the template and
+``setup_index`` puts them on the live write index (an additive mapping update).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from elasticsearch import ApiError, Elasticsearch, NotFoundError
+
+from pipelines.config import PROJECT_ROOT, Settings
+from pipelines.errors import IndexingError
+
+TEMPLATE_FILE = PROJECT_ROOT / "schemas" / "index-template.json"
+DEFAULT_ALIAS = "news-articles"
+_SUFFIX = re.compile(r"^(?P<prefix>.+)-(?P<n>\d{6})$")
+
+
+class IndexSetupError(IndexingError):
+    """The alias or the indices are in a state setup cannot repair by itself."""
+
+    reason = "index_setup"
+
+
+def load_template(path: Path = TEMPLATE_FILE) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def template_body(settings: Settings) -> dict[str, Any]:
+    """The template for ``settings.index_alias``: patterns ``<alias>-*`` (tests use their own alias)."""
+    body = copy.deepcopy(load_template())
+    body["index_patterns"] = [f"{settings.index_alias}-*"]
+    return body
+
+
+def first_index_name(alias: str) -> str:
+    return f"{alias}-000001"
+
+
+def next_index_name(current: str) -> str:
+    """``news-articles-000007`` -> ``news-articles-000008`` (the reindex target)."""
+    match = _SUFFIX.match(current)
+    if not match:
+        return first_index_name(current)
+    return f"{match['prefix']}-{int(match['n']) + 1:06d}"
+
+
+def alias_indices(es: Elasticsearch, alias: str) -> dict[str, bool]:
+    """Indices behind ``alias`` -> whether each is the write index ({} if the alias does not exist)."""
+    try:
+        found = es.indices.get_alias(name=alias)
+    except NotFoundError:
+        return {}
+    out: dict[str, bool] = {}
+    for index, info in found.body.items():
+        meta = info.get("aliases", {}).get(alias, {})
+        out[index] = bool(meta.get("is_write_index", len(found.body) == 1))
+    return out
+
+
+def write_index(es: Elasticsearch, alias: str) -> str | None:
+    """The concrete index that writes to ``alias`` go to, or None if there is no alias yet."""
+    for index, is_write in alias_indices(es, alias).items():
+        if is_write:
+            return index
+    return None
+
+
+def create_index(es: Elasticsearch, name: str, *, alias: str | None = None) -> bool:
+    """Create ``name`` (settings and mappings come from the template); optionally as write index of
+    ``alias``. False if it already existed (another process won the race)."""
+    body: dict[str, Any] = {}
+    if alias:
+        body["aliases"] = {alias: {"is_write_index": True}}
+    try:
+        es.indices.create(index=name, **body)
+    except ApiError as exc:
+        if _error_type(exc) == "resource_already_exists_exception":
+            return False
+        raise
+    return True
+
+
+def _error_type(exc: ApiError) -> str:
+    error = exc.body.get("error") if isinstance(exc.body, dict) else None
+    return str(error.get("type", "")) if isinstance(error, dict) else ""
+
+
+def _put_template(es: Elasticsearch, name: str, body: dict[str, Any]) -> str:
+    try:
+        existing = es.indices.get_index_template(name=name).body.get("index_templates", [])
+    except NotFoundError:
+        existing = []
+    if existing and _same_template(existing[0]["index_template"], body):
+        return "unchanged"
+    es.indices.put_index_template(name=name, **body)
+    return "updated" if existing else "created"
+
+
+def _same_template(current: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    # Elasticsearch returns settings flattened to strings; version + mappings + patterns are enough
+    # to tell: every change to the template file must bump "version".
+    return (
+        current.get("version") == wanted.get("version")
+        and current.get("index_patterns") == wanted.get("index_patterns")
+        and current.get("template", {}).get("mappings") == wanted["template"]["mappings"]
+    )
+
+
+def setup_index(es: Elasticsearch, settings: Settings) -> dict[str, Any]:
+    """Idempotent: put the template, create ``<alias>-000001`` as write index if the alias has no
+    index behind it, and add new template fields to the live write index. Returns what it did."""
+    alias = settings.index_alias
+    body = template_body(settings)
+    report: dict[str, Any] = {"template": alias, "alias": alias}
+    report["template_status"] = _put_template(es, alias, body)
+
+    indices = alias_indices(es, alias)
+    if not indices:
+        if es.indices.exists(index=alias):
+            raise IndexSetupError(
+                f"{alias!r} is a concrete index, not an alias (was something written before setup?); "
+                "delete it or reindex it into the alias layout"
+            )
+        name = first_index_name(alias)
+        created = create_index(es, name, alias=alias)
+        if not created:  # a concurrent setup created the index: make sure it is behind the alias
+            es.indices.put_alias(index=name, name=alias, is_write_index=True)
+        report.update(index=name, index_created=created, mapping_updated=False)
+        return report
+
+    current = write_index(es, alias)
+    if current is None:
+        raise IndexSetupError(f"alias {alias!r} points at {sorted(indices)} but none is the write index")
+    # Additive mapping change (a new enrichment field) reaches the live index without a reindex;
+    # a conflicting change raises here and needs `khabar index reindex`.
+    es.indices.put_mapping(index=current, **body["template"]["mappings"])
+    report.update(index=current, index_created=False, mapping_updated=True)
+    return report
+
+
+def delete_alias_and_indices(es: Elasticsearch, alias: str) -> None:
+    """Tests and benchmarks: remove an alias, its indices and its template."""
+    for index in alias_indices(es, alias):
+        es.indices.delete(index=index, ignore_unavailable=True)
+    with contextlib.suppress(NotFoundError):
+        es.indices.delete_index_template(name=alias)
