@@ -1,0 +1,101 @@
+"""Places mentioned in an article: countries and cities from the gazetteer ``data/places.json``.
+
+Matching is done on :func:`~pipelines.normalize.arabic.normalize_text` (so hamza, tatweel,
+diacritics and ة/ه never block a match) and is clitic-aware: a word may carry the conjunctions
+و/ف and the prepositions ب/ل/ك in front of a name (``بموسكو``, ``لسوريا``, ``وسوريا``,
+``والقاهرة``), and ل + ال contracts to لل (``للقاهرة``). The exact word is tried first, so a name that
+starts with one of those letters (``لبنان``, ``بغداد``, ``كندا``) is never cut. Multi-word names
+(``دير الزور``, ``الولايات المتحدة``) win over their first word.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from pipelines.normalize.arabic import normalize_text
+
+PLACES_FILE = Path(__file__).resolve().parent / "data" / "places.json"
+_WORD = re.compile(r"[^\W\d_]+")
+# Proclitics in the order they attach: conjunction (و/ف), then preposition (ب/ل/ك).
+_PREFIXES = ("و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك")
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str  # display name (the gazetteer's first spelling)
+    code: str  # ISO 3166-1 alpha-2 of the country, "" when there is no single one
+    kind: str  # "country" | "city"
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    place: Place
+    surface: str  # the normalized words that matched (with their clitics)
+
+
+class Gazetteer:
+    def __init__(self, entries: list[dict]) -> None:
+        self._names: dict[tuple[str, ...], Place] = {}
+        for entry in entries:
+            place = Place(entry["name"], entry["code"], entry["kind"])
+            for alias in entry["aliases"]:
+                key = tuple(normalize_text(alias).split())
+                if key:
+                    self._names.setdefault(key, place)
+        self._longest = max((len(k) for k in self._names), default=1)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def find(self, text: str) -> list[PlaceMatch]:
+        """Every mention in ``text``, in order of appearance."""
+        words = _WORD.findall(normalize_text(text))
+        matches: list[PlaceMatch] = []
+        i = 0
+        while i < len(words):
+            found = self._match_at(words, i)
+            if found:
+                place, n = found
+                matches.append(PlaceMatch(place, " ".join(words[i : i + n])))
+                i += n
+            else:
+                i += 1
+        return matches
+
+    def _match_at(self, words: list[str], i: int) -> tuple[Place, int] | None:
+        for n in range(min(self._longest, len(words) - i), 0, -1):
+            rest = tuple(words[i + 1 : i + n])
+            for first in clitic_variants(words[i]):
+                place = self._names.get((first, *rest))
+                if place:
+                    return place, n
+        return None
+
+
+def clitic_variants(word: str) -> list[str]:
+    """``word`` itself first, then the word without each proclitic it may carry."""
+    out = [word]
+    for prefix in _PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+            stem = word[len(prefix) :]
+            out.append(stem)
+            if prefix.endswith("ل") and stem.startswith("ل"):
+                out.append("ا" + stem)  # لل + name = ل + ال + name (للقاهرة -> القاهرة)
+    return out
+
+
+@cache
+def default_gazetteer() -> Gazetteer:
+    return Gazetteer(json.loads(PLACES_FILE.read_text(encoding="utf-8")))
+
+
+def find_places(text: str, gazetteer: Gazetteer | None = None) -> tuple[list[str], list[str]]:
+    """(place names, country codes) mentioned in ``text``, each de-duplicated in order of appearance."""
+    matches = (gazetteer or default_gazetteer()).find(text)
+    names = list(dict.fromkeys(m.place.name for m in matches))
+    codes = list(dict.fromkeys(m.place.code for m in matches if m.place.code))
+    return names, codes

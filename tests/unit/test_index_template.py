@@ -1,0 +1,55 @@
+"""The index template: stock Elasticsearch components only, strict mappings, index naming."""
+
+from __future__ import annotations
+
+from pipelines.config import Settings
+from pipelines.indexer.template import first_index_name, load_template, next_index_name, template_body
+
+# What a stock Elasticsearch 9 with analysis-icu has (and the local node registers under the same names).
+STOCK_FILTERS = {
+    "lowercase", "decimal_digit", "stop", "arabic_normalization", "arabic_stem", "keyword_marker",
+    "stemmer_override", "pattern_replace", "multiplexer", "remove_duplicates", "unique", "edge_ngram",
+    "asciifolding", "snowball", "stemmer", "icu_normalizer", "icu_folding",
+}  # fmt: skip
+STOCK_CHAR_FILTERS = {"mapping", "pattern_replace", "icu_normalizer"}
+STOCK_TOKENIZERS = {"standard", "icu_tokenizer", "keyword", "whitespace"}
+CORE_FIELD_TYPES = {"keyword", "text", "date", "integer", "long", "float", "binary", "object", "boolean"}
+
+
+def test_only_stock_analysis_components() -> None:
+    analysis = load_template()["template"]["settings"]["analysis"]
+    custom_filters = analysis["filter"]
+    custom_chars = analysis["char_filter"]
+    assert {f["type"] for f in custom_filters.values()} <= STOCK_FILTERS
+    assert {c["type"] for c in custom_chars.values()} <= STOCK_CHAR_FILTERS
+    for analyzer in analysis["analyzer"].values():
+        assert analyzer["tokenizer"] in STOCK_TOKENIZERS
+        assert set(analyzer["filter"]) <= STOCK_FILTERS | set(custom_filters)
+        assert set(analyzer["char_filter"]) <= STOCK_CHAR_FILTERS | set(custom_chars)
+    for branch in custom_filters["khabar_arabic_stems"]["filters"]:
+        assert {name.strip() for name in branch.split(",")} <= STOCK_FILTERS | set(custom_filters)
+
+
+def test_mapping_is_strict_and_uses_core_types() -> None:
+    mappings = load_template()["template"]["mappings"]
+    assert mappings["dynamic"] == "strict"
+    properties = mappings["properties"]
+    assert {p["type"] for p in properties.values()} <= CORE_FIELD_TYPES
+    assert properties["published_at"]["type"] == "date"
+    for field in ("title", "lead", "body"):
+        assert properties[field]["analyzer"] == "khabar_arabic"
+        assert properties[field]["index_options"] == "offsets"  # highlighting from postings
+        assert set(properties[field]["fields"]) == {"exact", "latin"}
+
+
+def test_template_follows_the_alias() -> None:
+    assert load_template()["index_patterns"] == ["news-articles-*"]
+    body = template_body(Settings().with_overrides(index_alias="khabar-test-abc"))
+    assert body["index_patterns"] == ["khabar-test-abc-*"]
+
+
+def test_index_names() -> None:
+    assert first_index_name("news-articles") == "news-articles-000001"
+    assert next_index_name("news-articles-000001") == "news-articles-000002"
+    assert next_index_name("news-articles-000099") == "news-articles-000100"
+    assert next_index_name("news-articles") == "news-articles-000001"
