@@ -12,11 +12,13 @@ import json
 import os
 import socket
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient
+from kafka.consumer.fetcher import ConsumerRecord
 from kafka.record.default_records import DefaultRecordBatchBuilder
 
 from pipelines.config import Settings
@@ -155,3 +157,67 @@ def headers_dict(headers: list[tuple[str, bytes]] | None) -> dict[str, str]:
 def record_size(key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]) -> int:
     """A record's size as the producer checks it against ``max_request_size`` (one-record batch)."""
     return DefaultRecordBatchBuilder.estimate_size_in_bytes(key, value, headers)
+
+
+def seek_to_time(consumer: KafkaConsumer, partitions: list[TopicPartition], since: datetime) -> None:
+    """Position assigned ``partitions`` at the first message at or after ``since`` (end if none)."""
+    stamps = consumer.offsets_for_times({tp: int(since.timestamp() * 1000) for tp in partitions})
+    for tp in partitions:
+        found = stamps.get(tp)
+        if found is None:
+            consumer.seek_to_end(tp)
+        else:
+            consumer.seek(tp, found.offset)
+
+
+def read_topic(
+    settings: Settings,
+    topic: str,
+    *,
+    since: datetime | None = None,
+    role: str = "reader",
+    poll_ms: int = 1000,
+) -> Iterator[ConsumerRecord]:
+    """Every record of ``topic`` from the beginning (or from ``since``) up to the end offsets as
+    they were when reading began, then stop. No consumer group: nothing is committed."""
+    consumer = make_consumer(settings, role=role)
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        if not partitions:
+            return
+        consumer.assign(partitions)
+        end = consumer.end_offsets(partitions)
+        if since is None:
+            consumer.seek_to_beginning(*partitions)
+        else:
+            seek_to_time(consumer, partitions, since)
+        remaining = {tp for tp in partitions if consumer.position(tp) < end[tp]}
+        while remaining:
+            for tp, records in consumer.poll(timeout_ms=poll_ms).items():
+                for record in records:
+                    if record.offset < end[tp]:
+                        yield record
+            # Compaction and transaction markers leave gaps: the position, not the last record, says done.
+            remaining = {tp for tp in remaining if consumer.position(tp) < end[tp]}
+    finally:
+        consumer.close()
+
+
+def read_at(settings: Settings, topic: str, partition: int, offset: int) -> ConsumerRecord | None:
+    """The record at one offset (None if retention or compaction removed it)."""
+    consumer = make_consumer(settings, role="reader")
+    try:
+        tp = TopicPartition(topic, partition)
+        consumer.assign([tp])
+        if consumer.end_offsets([tp])[tp] <= offset:
+            return None
+        consumer.seek(tp, offset)
+        for _ in range(10):
+            for record in consumer.poll(timeout_ms=1000).get(tp, []):
+                if record.offset == offset:
+                    return record
+                if record.offset > offset:
+                    return None
+        return None
+    finally:
+        consumer.close()
