@@ -1,0 +1,247 @@
+"""Crawl state: which URLs were seen (with their HTTP validators) and which article content was seen.
+
+SQLAlchemy Core, so the same code runs on the default SQLite file (``Settings.state_db_url``) and on
+any production database. It survives restarts and is safe for several workers: every change is one
+short transaction, inserts are upserts, and "is this article new or changed" is a compare-and-set,
+so two workers racing on one article report it once.
+
+Tables: ``khabar_crawl_urls`` (URL -> ETag / Last-Modified, last status, first/last seen) and
+``khabar_crawl_articles`` (article_id -> content hash, first/last seen, number of versions).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from pipelines.config import Settings
+from pipelines.model import Article
+
+metadata = MetaData()
+
+crawl_urls = Table(
+    "khabar_crawl_urls",
+    metadata,
+    Column("url_hash", String(64), primary_key=True),  # sha256(url): URLs are too long for some PKs
+    Column("url", Text, nullable=False),
+    Column("source_id", String(64), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # page, feed, sitemap, listing
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("last_status", Integer),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+)
+
+crawl_articles = Table(
+    "khabar_crawl_articles",
+    metadata,
+    Column("article_id", String(32), primary_key=True),
+    Column("canonical_url", Text, nullable=False),
+    Column("source_id", String(64), nullable=False, index=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("versions", Integer, nullable=False, default=1),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Column("last_changed", DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a conditional GET sends back: If-None-Match / If-Modified-Since."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        out = {}
+        if self.etag:
+            out["If-None-Match"] = self.etag
+        if self.last_modified:
+            out["If-Modified-Since"] = self.last_modified
+        return out
+
+    def __bool__(self) -> bool:
+        return bool(self.etag or self.last_modified)
+
+
+def _url_hash(url: str) -> str:
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+    # WAL lets readers and one writer work at once; busy_timeout makes writers queue, not fail.
+    # isolation_level=None hands transaction control to SQLAlchemy (see _sqlite_begin).
+    dbapi_conn.isolation_level = None
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # Take the write lock up front: a read-then-write transaction that upgrades later can fail
+    # with SQLITE_BUSY when another worker wrote in between (busy_timeout does not cover that).
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class CrawlState:
+    """The crawl state database (created on first use)."""
+
+    def __init__(self, url: str) -> None:
+        parsed = make_url(url)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(url, pool_pre_ping=not self.is_sqlite)
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_connect)
+            event.listen(self.engine, "begin", _sqlite_begin)
+        try:
+            metadata.create_all(self.engine)
+        except OperationalError:
+            metadata.create_all(self.engine)  # another worker created the tables at the same moment
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CrawlState:
+        return cls(settings.state_db_url)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- URLs ----------------------------------------------------------------------------------
+    def validators(self, url: str) -> Validators | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(crawl_urls.c.etag, crawl_urls.c.last_modified).where(
+                    crawl_urls.c.url_hash == _url_hash(url)
+                )
+            ).first()
+        if row is None or not (row.etag or row.last_modified):
+            return None
+        return Validators(row.etag, row.last_modified)
+
+    def seen(self, url: str) -> bool:
+        with self.engine.connect() as conn:
+            found = conn.execute(select(crawl_urls.c.url_hash).where(crawl_urls.c.url_hash == _url_hash(url)))
+            return found.first() is not None
+
+    def record_url(
+        self,
+        url: str,
+        *,
+        source_id: str,
+        kind: str,
+        status: int | None,
+        validators: Validators | None = None,
+        keep_validators: bool = False,
+    ) -> None:
+        """Upsert one URL. ``validators=None`` clears them (next fetch unconditional) unless kept."""
+        now = _now()
+        changes: dict[str, Any] = {"last_status": status, "last_seen": now, "source_id": source_id}
+        if not keep_validators:
+            changes["etag"] = validators.etag if validators else None
+            changes["last_modified"] = validators.last_modified if validators else None
+        row = {"url_hash": _url_hash(url), "url": url, "kind": kind, "first_seen": now, **changes}
+        with self.engine.begin() as conn:
+            if not _insert_ignore(conn, crawl_urls, row):
+                conn.execute(
+                    update(crawl_urls).where(crawl_urls.c.url_hash == row["url_hash"]).values(changes)
+                )
+
+    # --- articles ------------------------------------------------------------------------------
+    def record_article(self, article: Article) -> bool:
+        """Remember this article's content; True if it is new or its content changed since last seen."""
+        now = _now()
+        table = crawl_articles
+        with self.engine.begin() as conn:
+            current = conn.execute(
+                select(table.c.content_hash).where(table.c.article_id == article.article_id)
+            ).first()
+            if current is None:
+                row = {
+                    "article_id": article.article_id,
+                    "canonical_url": article.canonical_url,
+                    "source_id": article.source_id,
+                    "content_hash": article.content_hash,
+                    "versions": 1,
+                    "first_seen": now,
+                    "last_seen": now,
+                    "last_changed": now,
+                }
+                # False if another worker inserted it first: that worker reports it as new.
+                return _insert_ignore(conn, table, row)
+            if current.content_hash == article.content_hash:
+                conn.execute(
+                    update(table).where(table.c.article_id == article.article_id).values(last_seen=now)
+                )
+                return False
+            # Compare-and-set on the old hash: of two workers seeing the same update, one wins.
+            result = conn.execute(
+                update(table)
+                .where(table.c.article_id == article.article_id, table.c.content_hash == current.content_hash)
+                .values(
+                    content_hash=article.content_hash,
+                    versions=table.c.versions + 1,
+                    last_seen=now,
+                    last_changed=now,
+                )
+            )
+            return result.rowcount == 1
+
+    def article_versions(self, article_id: str) -> int:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(crawl_articles.c.versions).where(crawl_articles.c.article_id == article_id)
+            ).first()
+        return int(row.versions) if row else 0
+
+    def counts(self) -> dict[str, int]:
+        from sqlalchemy import func
+
+        with self.engine.connect() as conn:
+            urls = conn.execute(select(func.count()).select_from(crawl_urls)).scalar_one()
+            articles = conn.execute(select(func.count()).select_from(crawl_articles)).scalar_one()
+        return {"urls": int(urls), "articles": int(articles)}
+
+
+def _insert_ignore(conn: Connection, table: Table, row: dict[str, Any]) -> bool:
+    """INSERT unless the primary key exists; True if this call inserted the row."""
+    dialect = conn.dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        module = __import__(f"sqlalchemy.dialects.{dialect}", fromlist=["insert"])
+        stmt = module.insert(table).values(row).on_conflict_do_nothing()
+        return conn.execute(stmt).rowcount == 1
+    if dialect in ("mysql", "mariadb"):
+        return conn.execute(insert(table).values(row).prefix_with("IGNORE")).rowcount == 1
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(table).values(row))
+    except IntegrityError:
+        return False
+    return True
