@@ -37,11 +37,13 @@ def up(
     except StackError as exc:
         console.print(f"[red]stack up failed[/red]: {exc}", highlight=False)
         raise typer.Exit(1) from exc
-    table = Table("service", "address", "state", "pid", "took")
+    table = Table("service", "address", "state", "pid", "prepare", "start")
     words = {"started": "started", "running": "already running", "external": "served by another process"}
     for r in results:
-        took = f"{r.seconds:.1f}s" if r.action == "started" else "-"
-        table.add_row(r.name, r.address, words[r.action], str(r.pid or "-"), took)
+        prepare, took = (
+            (f"{r.prepare_seconds:.1f}s", f"{r.seconds:.1f}s") if r.action == "started" else ("-", "-")
+        )
+        table.add_row(r.name, r.address, words[r.action], str(r.pid or "-"), prepare, took)
     console.print(table)
 
 

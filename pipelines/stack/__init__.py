@@ -11,7 +11,7 @@ import contextlib
 import fcntl
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pipelines.config import Settings, get_settings
 from pipelines.errors import StackError
@@ -42,8 +42,11 @@ class StartResult:
     address: str
     #: "started" (by this call), "running" (ours, already up) or "external" (another program serves it)
     action: str
+    #: from spawn to healthy (0 unless started by this call)
     seconds: float
     pid: int | None = None
+    #: resolving jars, building, formatting storage before the spawn
+    prepare_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -92,36 +95,26 @@ def _quiet(_: str) -> None:
     pass
 
 
-def _wait_healthy(
-    svc: LocalService, record: process.PidRecord | None, started: float, progress: Progress
-) -> None:
-    deadline = started + svc.start_timeout
-    progress(f"waiting for {svc.name} on {svc.address}")
-    while time.monotonic() < deadline:
-        if svc.healthy(timeout=2.0):
-            return
-        if record is not None and not process.is_alive(record):
-            raise StackError(
-                f"{svc.name} exited (status {process.exit_code(record)}) while starting; last lines of {svc.paths.console_log}:\n"
-                f"{process.tail(svc.paths.console_log)}\n(see also {svc.log_file})",
-                reason="start_failed",
-            )
-        time.sleep(0.5)
-    raise StackError(
-        f"{svc.name} did not become healthy on {svc.address} within {svc.start_timeout:.0f}s; "
-        f"last lines of {svc.log_file}:\n{process.tail(svc.log_file)}",
-        reason="start_timeout",
-    )
+@dataclass
+class _Launch:
+    """One service's way through ``up``."""
+
+    svc: LocalService
+    action: str  # "start", then "started"; or "running" / "external"
+    record: process.PidRecord | None = None
+    prepare_seconds: float = 0.0
+    began: float = field(default_factory=time.monotonic)
+    seconds: float = 0.0
+    done: bool = False
 
 
-def _start(svc: LocalService, progress: Progress) -> tuple[process.PidRecord | None, str, float]:
-    """Spawn ``svc`` unless it runs already; returns (record, action, start time)."""
-    began = time.monotonic()
+def _classify(svc: LocalService) -> _Launch:
+    """Does ``svc`` run already (ours or someone else's), or may we start it on free ports?"""
     record = process.alive_from_pid_file(svc.paths.pid_file)
     if record is not None:
-        return record, "running", began
+        return _Launch(svc, "running", record)
     if svc.healthy(timeout=2.0):
-        return None, "external", began
+        return _Launch(svc, "external", done=True)
     busy = [p for p in svc.ports if process.port_open(svc.host, p)]
     if busy:
         raise StackError(
@@ -130,13 +123,28 @@ def _start(svc: LocalService, progress: Progress) -> tuple[process.PidRecord | N
             f"({', '.join(svc.port_settings)}).",
             reason="port_conflict",
         )
-    svc.prepare(progress)
-    progress(f"starting {svc.name}")
-    began = time.monotonic()
-    record = process.spawn(
-        svc.command(), pid_file=svc.paths.pid_file, log_file=svc.paths.console_log, marker=svc.marker
-    )
-    return record, "started", began
+    return _Launch(svc, "start")
+
+
+def _check_started(launch: _Launch) -> None:
+    """Raise if the process died or the start timed out; mark it done once healthy."""
+    svc, record = launch.svc, launch.record
+    if svc.healthy(timeout=2.0):
+        launch.done, launch.seconds = True, time.monotonic() - launch.began
+        return
+    if record is not None and not process.is_alive(record):
+        raise StackError(
+            f"exited (status {process.exit_code(record)}) while starting; "
+            f"last lines of {svc.paths.console_log}:\n{process.tail(svc.paths.console_log)}\n"
+            f"(see also {svc.log_file})",
+            reason="start_failed",
+        )
+    if time.monotonic() - launch.began > svc.start_timeout:
+        raise StackError(
+            f"not healthy on {svc.address} after {svc.start_timeout:.0f}s; "
+            f"last lines of {svc.log_file}:\n{process.tail(svc.log_file)}",
+            reason="start_timeout",
+        )
 
 
 def up(
@@ -144,35 +152,69 @@ def up(
 ) -> list[StartResult]:
     """Start the services that are not up and wait until every one is healthy.
 
-    Each service is started independently: if one fails, the others are still started and
-    waited for, then a :class:`StackError` names every failure.
+    Jars are resolved/built first, then every JVM is spawned and all are waited for together
+    (they warm up in parallel). Each service is independent: if one fails, the others still
+    come up, then a :class:`StackError` names every failure.
     """
     settings = settings or get_settings()
     todo = services(names, settings)
-    results: list[StartResult] = []
     errors: list[str] = []
+    launches: list[_Launch] = []
     with _locked(settings, progress):
-        # Spawn everything first, then wait: the JVMs warm up in parallel.
-        spawned: list[tuple[LocalService, process.PidRecord | None, str, float]] = []
         for svc in todo:
             try:
-                spawned.append((svc, *_start(svc, progress)))
+                launch = _classify(svc)
+                if launch.action == "start":
+                    t0 = time.monotonic()
+                    svc.prepare(progress)
+                    launch.prepare_seconds = time.monotonic() - t0
+                launches.append(launch)
             except StackError as exc:
                 errors.append(f"{svc.name}: {exc}")
-        for svc, record, action, began in spawned:
-            try:
-                if action != "external":
-                    _wait_healthy(svc, record, began, progress)
-            except StackError as exc:
-                if action == "started":
-                    process.stop(svc.paths.pid_file, timeout=svc.stop_timeout)
-                errors.append(f"{svc.name}: {exc}")
-                continue
-            pid = record.pid if record else None
-            results.append(StartResult(svc.name, svc.address, action, time.monotonic() - began, pid))
+        for launch in launches:
+            if launch.action == "start":
+                svc = launch.svc
+                progress(f"starting {svc.name}")
+                launch.record = process.spawn(
+                    svc.command(),
+                    pid_file=svc.paths.pid_file,
+                    log_file=svc.paths.console_log,
+                    marker=svc.marker,
+                )
+                launch.action, launch.began = "started", time.monotonic()
+            else:
+                launch.began = time.monotonic()
+        pending = [launch for launch in launches if not launch.done]
+        while pending:
+            progress("waiting for " + ", ".join(f"{x.svc.name} ({x.svc.address})" for x in pending))
+            for launch in list(pending):
+                try:
+                    _check_started(launch)
+                except StackError as exc:
+                    pending.remove(launch)
+                    launches.remove(launch)
+                    if launch.action == "started":  # never leave a half-started server behind
+                        process.stop(launch.svc.paths.pid_file, timeout=launch.svc.stop_timeout)
+                    errors.append(f"{launch.svc.name}: {exc}")
+                    continue
+                if launch.done:
+                    pending.remove(launch)
+            if pending:
+                time.sleep(0.5)
+    results = [
+        StartResult(
+            name=x.svc.name,
+            address=x.svc.address,
+            action=x.action,
+            seconds=x.seconds,
+            pid=x.record.pid if x.record else None,
+            prepare_seconds=x.prepare_seconds,
+        )
+        for x in launches
+    ]
     if errors:
-        started = ", ".join(f"{r.name} ({r.action})" for r in results) or "nothing"
-        raise StackError("\n".join(errors) + f"\nUp: {started}.", reason="stack_failed")
+        up_now = ", ".join(f"{r.name} ({r.action})" for r in results) or "nothing"
+        raise StackError("\n".join(errors) + f"\nUp: {up_now}.", reason="stack_failed")
     return results
 
 
