@@ -1,0 +1,269 @@
+"""Search: a query string and filters -> ranked articles with highlights and facets.
+
+:func:`search` is the library entry point (``khabar search``, the demo and the search page use it);
+:func:`build_request` is the pure part that turns the arguments into an Elasticsearch request.
+
+Safety: the text goes into a ``simple_query_string`` with a restricted set of operators
+(``"phrase"``, ``-exclude``, ``|`` or, ``+`` and, parentheses). That query type never fails on bad
+syntax and has no field, wildcard, regexp, fuzzy or range syntax, so ``title:foo OR *`` is just
+four words, and a stray ``"`` or ``(`` is ignored. Filters are separate keyword/range clauses, never
+spliced into the text.
+
+Matching: the fields carry khabar's Arabic analysis (see :mod:`pipelines.indexer.template`), so
+``سوريا`` finds ``لـسوريا``/``وسوريا``/``بسوريا``; ``.exact`` subfields reward the exact written form and
+a phrase match, ``.latin`` folds accents of Latin-script names. Up to three words must all match;
+longer queries need 75 % of their words (a long question still finds its answer).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any, Literal
+
+from elasticsearch import Elasticsearch
+
+from pipelines.config import Settings
+
+Sort = Literal["relevance", "date"]
+MAX_QUERY_CHARS = 500
+MAX_SIZE = 100
+HIGHLIGHT_PRE = "<mark>"
+HIGHLIGHT_POST = "</mark>"
+FIELDS = [
+    "title^3",
+    "title.exact^2",
+    "title.latin^2",
+    "lead^2",
+    "lead.exact",
+    "body",
+    "body.exact^0.5",
+    "body.latin^0.5",
+]
+# No PREFIX (``*``), FUZZY (``~``), NEAR/SLOP, ESCAPE: nothing that can make a query expensive.
+FLAGS = "AND|OR|NOT|PHRASE|PRECEDENCE|WHITESPACE"
+MINIMUM_SHOULD_MATCH = "3<75%"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+SOURCE_FIELDS = [
+    "article_id",
+    "title",
+    "lead",
+    "source_id",
+    "section",
+    "url",
+    "published_at",
+    "language",
+    "places",
+    "keywords",
+    "cluster_id",
+    "reading_time_minutes",
+]
+
+
+@dataclass
+class Hit:
+    article_id: str
+    title: str
+    source_id: str
+    url: str
+    published_at: str | None
+    score: float | None
+    section: str | None = None
+    lead: str = ""
+    places: list[str] = field(default_factory=list)
+    cluster_id: str | None = None
+    #: field -> fragments, HTML-escaped, matches wrapped in <mark>...</mark>
+    highlights: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class Bucket:
+    key: str
+    count: int
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    took_ms: int
+    hits: list[Hit]
+    facets: dict[str, list[Bucket]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def clean_query(query: str) -> str:
+    """Control characters out, whitespace collapsed, length capped."""
+    return " ".join(_CONTROL.sub(" ", query or "").split())[:MAX_QUERY_CHARS]
+
+
+def _bound(value: date | datetime | str | None, *, upper: bool) -> str | None:
+    """A range bound: a bare date covers the whole day (UTC), a datetime is taken as given."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    moment = datetime.combine(value, time.max if upper else time.min, tzinfo=UTC)
+    return moment.isoformat(timespec="milliseconds")
+
+
+def build_request(
+    query: str,
+    *,
+    sources: list[str] | None = None,
+    since: date | datetime | str | None = None,
+    until: date | datetime | str | None = None,
+    sort: Sort = "relevance",
+    size: int = 10,
+    page: int = 1,
+    collapse: bool = False,
+) -> dict[str, Any]:
+    """The search request body (keyword arguments of ``Elasticsearch.search``)."""
+    text = clean_query(query)
+    filters: list[dict[str, Any]] = []
+    if sources:
+        filters.append({"terms": {"source_id": list(sources)}})
+    gte, lte = _bound(since, upper=False), _bound(until, upper=True)
+    if gte or lte:
+        filters.append({"range": {"published_at": {k: v for k, v in (("gte", gte), ("lte", lte)) if v}}})
+
+    if text:
+        must: list[dict[str, Any]] = [
+            {
+                "simple_query_string": {
+                    "query": text,
+                    "fields": FIELDS,
+                    "flags": FLAGS,
+                    "default_operator": "or",
+                    "minimum_should_match": MINIMUM_SHOULD_MATCH,
+                    "analyze_wildcard": False,
+                    "lenient": True,
+                }
+            }
+        ]
+        # The whole text as a phrase on the unstemmed fields lifts exact quotations and names.
+        should: list[dict[str, Any]] = [
+            {"match_phrase": {"title.exact": {"query": text, "slop": 2, "boost": 3}}},
+            {"match_phrase": {"body.exact": {"query": text, "slop": 2, "boost": 1}}},
+        ]
+    else:
+        must, should = [{"match_all": {}}], []
+        sort = "date"
+
+    size = max(0, min(int(size), MAX_SIZE))
+    request: dict[str, Any] = {
+        "query": {"bool": {"must": must, "should": should, "filter": filters}},
+        "size": size,
+        "from": max(0, (max(1, int(page)) - 1) * size),
+        "track_total_hits": True,
+        "_source": SOURCE_FIELDS,
+        "sort": (
+            [{"published_at": {"order": "desc", "missing": "_last"}}, "_score"]
+            if sort == "date"
+            else ["_score", {"published_at": {"order": "desc", "missing": "_last"}}]
+        ),
+        "highlight": {
+            "type": "unified",
+            "encoder": "html",
+            "pre_tags": [HIGHLIGHT_PRE],
+            "post_tags": [HIGHLIGHT_POST],
+            "fields": {
+                "title": {"number_of_fragments": 0},
+                "lead": {"number_of_fragments": 0},
+                "body": {"fragment_size": 180, "number_of_fragments": 3, "no_match_size": 180},
+            },
+        },
+        "aggs": {
+            "source": {"terms": {"field": "source_id", "size": 20}},
+            "section": {"terms": {"field": "section", "size": 20}},
+            "place": {"terms": {"field": "places", "size": 10}},
+            "published": {"auto_date_histogram": {"field": "published_at", "buckets": 12}},
+        },
+    }
+    if collapse:
+        request["collapse"] = {"field": "cluster_id"}
+    return request
+
+
+def search(
+    es: Elasticsearch,
+    settings: Settings,
+    query: str,
+    *,
+    sources: list[str] | None = None,
+    since: date | datetime | str | None = None,
+    until: date | datetime | str | None = None,
+    sort: Sort = "relevance",
+    size: int = 10,
+    page: int = 1,
+    collapse: bool = False,
+    index: str | None = None,
+) -> SearchResult:
+    """Search the articles behind ``settings.index_alias`` (or ``index``)."""
+    request = build_request(
+        query,
+        sources=sources,
+        since=since,
+        until=until,
+        sort=sort,
+        size=size,
+        page=page,
+        collapse=collapse,
+    )
+    response = es.search(index=index or settings.index_alias, **request).body
+    return parse_response(clean_query(query), response)
+
+
+def parse_response(query: str, response: dict[str, Any]) -> SearchResult:
+    hits = []
+    for raw in response["hits"]["hits"]:
+        src = raw.get("_source", {})
+        hits.append(
+            Hit(
+                article_id=src.get("article_id", raw["_id"]),
+                title=src.get("title", ""),
+                source_id=src.get("source_id", ""),
+                url=src.get("url", ""),
+                published_at=src.get("published_at"),
+                score=raw.get("_score"),
+                section=src.get("section"),
+                lead=src.get("lead", ""),
+                places=src.get("places", []),
+                cluster_id=src.get("cluster_id"),
+                highlights=raw.get("highlight", {}),
+            )
+        )
+    aggs = response.get("aggregations", {})
+    facets = {
+        name: [
+            Bucket(key=str(b.get("key_as_string", b["key"])), count=b["doc_count"])
+            for b in aggs.get(name, {}).get("buckets", [])
+            if b["doc_count"]
+        ]
+        for name in ("source", "section", "place", "published")
+    }
+    return SearchResult(
+        query=query,
+        total=response["hits"]["total"]["value"],
+        took_ms=response.get("took", 0),
+        hits=hits,
+        facets=facets,
+    )
+
+
+def split_highlight(fragment: str) -> list[tuple[str, bool]]:
+    """``"a <mark>b</mark> c"`` -> ``[("a ", False), ("b", True), (" c", False)]``, HTML unescaped."""
+    parts: list[tuple[str, bool]] = []
+    for i, piece in enumerate(re.split(f"{re.escape(HIGHLIGHT_PRE)}|{re.escape(HIGHLIGHT_POST)}", fragment)):
+        if piece:
+            parts.append((html.unescape(piece), i % 2 == 1))
+    return parts
