@@ -44,7 +44,7 @@ def up(
             (f"{r.prepare_seconds:.1f}s", f"{r.seconds:.1f}s") if r.action == "started" else ("-", "-")
         )
         table.add_row(r.name, r.address, words[r.action], str(r.pid or "-"), prepare, took)
-    console.print(table)
+    Console().print(table)
 
 
 @app.command()

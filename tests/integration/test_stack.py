@@ -1,6 +1,12 @@
-"""``khabar stack``: both services healthy, and ``up`` again changes nothing."""
+"""``khabar stack``: both services healthy, `up` again changes nothing, failures are clear errors."""
 
 from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -9,6 +15,7 @@ from pipelines import stack as local_stack
 from pipelines.cli import app
 from pipelines.config import Settings
 from pipelines.errors import StackError
+from pipelines.stack import process
 
 pytestmark = pytest.mark.integration
 
@@ -37,9 +44,53 @@ def test_up_again_is_a_no_op(stack) -> None:
     assert after == before
 
 
-def test_a_taken_port_is_a_clear_error(stack, tmp_path) -> None:
-    # Kafka's controller port answers, but nothing healthy serves Kafka on the client port we ask for.
-    kafka_port = int(stack.kafka_bootstrap.rsplit(":", 1)[1])
-    settings = Settings(home=tmp_path, kafka_port=kafka_port + 1000, kafka_controller_port=kafka_port + 1)
-    with pytest.raises(StackError, match="port"):
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A port on which something that is not Kafka listens."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_taken_port_is_a_clear_error_and_starts_nothing(tmp_path: Path, taken_port: int) -> None:
+    settings = Settings(home=tmp_path, kafka_port=_free_port(), kafka_controller_port=taken_port)
+    with pytest.raises(StackError, match=rf"port\(s\) \[{taken_port}\].*KHABAR_KAFKA_CONTROLLER_PORT"):
         local_stack.up(["kafka"], settings=settings)
+    assert not (tmp_path / "run" / "kafka.pid").exists()
+
+
+def test_a_missing_jdk_is_a_clear_error(tmp_path: Path) -> None:
+    settings = Settings(
+        home=tmp_path,
+        kafka_port=_free_port(),
+        kafka_controller_port=_free_port(),
+        java17_home=str(tmp_path / "no-such-jdk"),
+    )
+    with pytest.raises(StackError, match="JDK 17"):
+        local_stack.up(["kafka"], settings=settings)
+
+
+def test_a_stale_pid_file_never_points_at_another_process(tmp_path: Path) -> None:
+    # The pid is alive (this very test process) but it is not the server the file was written for.
+    pid_file = tmp_path / "kafka.pid"
+    pid_file.write_text(
+        json.dumps({"pid": os.getpid(), "marker": str(tmp_path / "server.properties"), "started_at": 0})
+    )
+    assert process.alive_from_pid_file(pid_file) is None
+    assert process.stop(pid_file) is None
+    assert not pid_file.exists()
+
+
+def test_down_leaves_alone_what_it_did_not_start(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, kafka_port=_free_port(), kafka_controller_port=_free_port())
+    assert local_stack.down(["kafka", "elasticsearch"], settings=settings) == [
+        ("elasticsearch", None),
+        ("kafka", None),
+    ]
