@@ -1,0 +1,134 @@
+"""``khabar index setup|run|status|reindex``: the Elasticsearch side of khabar."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from dataclasses import asdict
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipelines.config import get_settings
+from pipelines.errors import KhabarError
+
+app = typer.Typer(help="Index articles from Kafka into Elasticsearch.", no_args_is_help=True)
+console = Console(stderr=True)
+out = Console()
+
+
+@app.command()
+def setup() -> None:
+    """Create (or update) the index template, the first index and the write alias. Idempotent."""
+    from pipelines.indexer.elastic import es_client
+    from pipelines.indexer.template import setup_index
+
+    settings = get_settings()
+    try:
+        report = setup_index(es_client(settings), settings)
+    except KhabarError as exc:
+        console.print(f"[red]setup failed[/red]: {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    out.print_json(json.dumps(report, default=str))
+
+
+@app.command()
+def run(
+    group: str = typer.Option(None, help="Consumer group (default: KHABAR_INDEXER_GROUP)."),
+    until_caught_up: bool = typer.Option(False, "--until-caught-up", help="Exit once the group's lag is 0."),
+    max_idle_seconds: float = typer.Option(None, help="Exit after this many seconds without a message."),
+    metrics_port: int = typer.Option(None, help="Prometheus port (default: KHABAR_METRICS_PORT; 0: off)."),
+    publish_enriched: bool = typer.Option(
+        False, "--publish-enriched", help="Also publish indexed documents to news.articles.enriched.v1."
+    ),
+    max_doc_bytes: int = typer.Option(None, help="Dead-letter documents larger than this (bytes)."),
+    setup_first: bool = typer.Option(True, "--setup/--no-setup", help="Run `index setup` before consuming."),
+) -> None:
+    """Consume news.articles.v1 and index every article (SIGTERM/SIGINT stop it cleanly)."""
+    from pipelines.indexer.elastic import es_client
+    from pipelines.indexer.metrics import IndexerMetrics, serve
+    from pipelines.indexer.service import IndexerService, RunOptions
+    from pipelines.indexer.template import setup_index
+
+    settings = get_settings()
+    options = RunOptions.from_settings(
+        settings,
+        group=group,
+        until_caught_up=until_caught_up,
+        max_idle_seconds=max_idle_seconds,
+        publish_enriched=publish_enriched,
+        max_doc_bytes=max_doc_bytes,
+    )
+    if setup_first:
+        setup_index(es_client(settings), settings)
+    metrics = IndexerMetrics()
+    serve(metrics, settings.metrics_port if metrics_port is None else metrics_port)
+    service = IndexerService(settings, options, metrics=metrics)
+    signal.signal(signal.SIGTERM, service.stop)
+    signal.signal(signal.SIGINT, service.stop)
+    try:
+        summary = service.run()
+    except KhabarError as exc:
+        console.print(f"[red]indexer failed[/red]: {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    out.print_json(json.dumps(asdict(summary)))
+
+
+@app.command()
+def status(
+    group: str = typer.Option(None, help="Consumer group (default: KHABAR_INDEXER_GROUP)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+) -> None:
+    """Documents in the index, consumer lag per partition, and a running indexer's metrics."""
+    from pipelines.indexer.status import collect_status
+
+    settings = get_settings()
+    report = collect_status(settings, group=group or settings.indexer_group)
+    if as_json:
+        out.print_json(json.dumps(report, default=str))
+        return
+    indices = Table("index", "write", "documents", title=f"alias {report['alias']}")
+    for row in report["indices"]:
+        indices.add_row(row["index"], "yes" if row["write"] else "", str(row["docs"]))
+    out.print(indices)
+    lag = Table("partition", "committed", "end", "lag", title=f"group {report['group']} on {report['topic']}")
+    for row in report["partitions"]:
+        lag.add_row(str(row["partition"]), str(row["committed"]), str(row["end"]), str(row["lag"]))
+    out.print(lag)
+    if report["metrics"] is None:
+        out.print(f"no indexer exposes metrics on port {settings.metrics_port}")
+    else:
+        metrics = Table("metric", "value", title="running indexer")
+        for name, value in sorted(report["metrics"].items()):
+            if "_bucket" not in name:
+                metrics.add_row(name, f"{value:g}")
+        out.print(metrics)
+
+
+@app.command()
+def reindex() -> None:
+    """Replay the articles topic into a new index, then swap the alias to it atomically."""
+    from pipelines.indexer.reindex import reindex as run_reindex
+
+    settings = get_settings()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    def progress(consumed: int, total: int, indexed: int) -> None:
+        share = f"{100 * consumed / total:5.1f}%" if total else "  -  "
+        console.print(f"replaying {consumed}/{total} messages ({share}), {indexed} documents written")
+
+    try:
+        report = run_reindex(settings, progress=progress, stop=stop)
+    except KhabarError as exc:
+        console.print(f"[red]reindex failed[/red]: {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    console.print(
+        f"alias {report.alias} -> {report.new_index} ({report.doc_count} documents); "
+        f"previous: {', '.join(report.old_indices)} ({report.old_doc_count} documents), kept: "
+        "delete it when you no longer need it"
+    )
+    out.print_json(json.dumps(asdict(report), default=str))

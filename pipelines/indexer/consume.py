@@ -1,0 +1,190 @@
+"""The Kafka side of the indexer: decode and validate a record, notice rebalances, measure lag.
+
+A record becomes either a :class:`Prepared` document (ready for ``_bulk``) or a
+:class:`~pipelines.messages.DeadLetter` saying why not (not JSON, schema-invalid, enrichment failed,
+too large). Nothing raised here stops the stream.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+from pydantic import ValidationError
+
+from pipelines.contracts import schema_errors
+from pipelines.dlq import DeadLetterWriter
+from pipelines.errors import IndexingError, KhabarError, SchemaError
+from pipelines.indexer.bulk import BulkDoc
+from pipelines.kafka import H_TRACE_ID, headers_dict
+from pipelines.messages import DeadLetter, TopicPosition
+from pipelines.model import ARTICLE_SCHEMA, Article, Stage
+
+log = logging.getLogger(__name__)
+
+ToDocument = Callable[[Article], dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """Why a record cannot be indexed: becomes a dead letter (built by the DLQ writer)."""
+
+    stage: Stage
+    error: KhabarError
+    payload: Any
+    ids: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """One consumed record, decoded: a document to index, or why it cannot be indexed."""
+
+    tp: TopicPartition
+    offset: int
+    doc: BulkDoc | None = None
+    failure: Failure | None = None
+    value: Any = None  # the decoded message, kept to dead-letter it if Elasticsearch rejects it
+    key: str | None = None
+    trace_id: str | None = None
+
+    def rejected(self, reason: str, message: str) -> Prepared:
+        """This record again, now failed because Elasticsearch refused its document."""
+        error = IndexingError(message, reason=reason)
+        return replace(self, doc=None, failure=Failure("index", error, self.value, _ids(self.value)))
+
+    def dead_letter(self, writer: DeadLetterWriter) -> DeadLetter:
+        assert self.failure is not None
+        f = self.failure
+        return writer.build(
+            stage=f.stage,
+            error=f.error,
+            payload=f.payload,
+            target_topic=self.tp.topic,
+            key=self.key,
+            origin=TopicPosition(topic=self.tp.topic, partition=self.tp.partition, offset=self.offset),
+            trace_id=self.trace_id,
+            **f.ids,
+        )
+
+
+def prepare(record: ConsumerRecord, to_document: ToDocument, *, max_doc_bytes: int) -> Prepared:
+    """Decode, validate (JSON Schema, then the model), enrich and serialize one record."""
+    base = Prepared(
+        TopicPartition(record.topic, record.partition),
+        record.offset,
+        key=record.key.decode("utf-8", errors="backslashreplace") if record.key else None,
+        trace_id=headers_dict(record.headers).get(H_TRACE_ID),
+    )
+
+    def reject(stage: Stage, error: KhabarError, payload: Any) -> Prepared:
+        return replace(base, failure=Failure(stage, error, payload, _ids(payload)))
+
+    raw = record.value
+    if raw is None:
+        return reject("validate", SchemaError("record has no value (tombstone)", reason="empty_value"), None)
+    try:
+        value = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return reject("validate", SchemaError(f"not JSON: {exc}", reason="not_json"), _raw_payload(raw))
+    errors = schema_errors(ARTICLE_SCHEMA, value)
+    if errors:
+        return reject("validate", SchemaError("; ".join(errors[:10]), reason="schema_invalid"), value)
+    try:
+        article = Article.from_message(value)
+    except ValidationError as exc:
+        return reject("validate", SchemaError(str(exc)[:2000], reason="schema_invalid"), value)
+    try:
+        source = to_document(article)
+    except Exception as exc:  # enrichment of one article must not stop the stream
+        log.warning("enrichment failed", extra={"article_id": article.article_id, "error": repr(exc)})
+        return reject("enrich", IndexingError(f"enrichment failed: {exc!r}", reason="enrich_failed"), value)
+    doc = BulkDoc.build(article.article_id, article.version, source)
+    if doc.size > max_doc_bytes:
+        message = f"document is {doc.size} bytes, more than the {max_doc_bytes} allowed"
+        return reject("index", IndexingError(message, reason="document_too_large"), value)
+    return replace(base, doc=doc, value=value)
+
+
+def _ids(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    out = {}
+    for name in ("article_id", "source_id", "url"):
+        if isinstance(value.get(name), str):
+            out[name] = value[name]
+    return out
+
+
+def _raw_payload(raw: bytes) -> Any:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw
+
+
+class RebalanceFlag(ConsumerRebalanceListener):
+    """Remembers that partitions were revoked, so the loop drops what it has not committed.
+
+    The callbacks run inside ``consumer.poll``; the loop reads :meth:`take` after every poll.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._revoked: set[TopicPartition] = set()
+        self._happened = False
+        self.assigned: set[TopicPartition] = set()
+
+    def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
+        with self._lock:
+            self._revoked |= set(revoked)
+            self._happened = True
+        log.info("partitions revoked", extra={"partitions": sorted(str(tp) for tp in revoked)})
+
+    def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        with self._lock:
+            self.assigned = set(assigned)
+        log.info(
+            "partitions assigned",
+            extra={"partitions": sorted(f"{tp.topic}/{tp.partition}" for tp in assigned)},
+        )
+
+    def take(self) -> set[TopicPartition] | None:
+        """The partitions revoked since the last call, or None if no rebalance happened."""
+        with self._lock:
+            if not self._happened:
+                return None
+            revoked, self._revoked, self._happened = self._revoked, set(), False
+            return revoked
+
+
+def topic_partitions(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:
+    return [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+
+
+def partition_lag(
+    consumer: KafkaConsumer,
+    partitions: list[TopicPartition],
+    *,
+    local: dict[TopicPartition, int] | None = None,
+) -> dict[TopicPartition, int]:
+    """Messages not yet committed by the group, per partition (end offset - committed offset).
+
+    ``local`` holds positions this process knows are done (nothing in memory), which count too:
+    it lets a partition whose tail is a transaction marker read as caught up.
+    """
+    if not partitions:
+        return {}
+    ends = consumer.end_offsets(partitions)
+    begins = consumer.beginning_offsets(partitions)
+    lag = {}
+    for tp in partitions:
+        done = consumer.committed(tp)
+        done = max(done if done is not None else begins.get(tp, 0), (local or {}).get(tp, -1))
+        lag[tp] = max(0, ends.get(tp, 0) - done)
+    return lag

@@ -1,0 +1,500 @@
+"""The indexer service: Kafka ``news.articles.v1`` -> validate -> enrich -> ``_bulk`` -> commit.
+
+The rules that make it lose nothing and duplicate nothing:
+
+- offsets are committed (explicitly, per partition) only after every record of a batch is either
+  acknowledged by Elasticsearch or acknowledged by the DLQ topic;
+- documents carry ``_id = article_id`` and an external version, so whatever is consumed twice
+  (after a crash, a rebalance, a replay) is written once, and an older version never wins;
+- on 429, 5xx or a lost connection the consumer pauses its partitions and backs off (exponential,
+  jittered, capped) while still polling, so the group keeps it; nothing is committed meanwhile;
+- a batch that cannot finish (rebalance, shutdown) is dropped uncommitted and the consumer seeks
+  back to its first offsets: it is read again, here or by the partition's new owner.
+
+One ``_bulk`` request is in flight on a sender thread while the main thread consumes and enriches
+the next batch; batches still commit in order.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from elasticsearch import Elasticsearch
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import CommitFailedError, KafkaError
+from kafka.structs import OffsetAndMetadata
+
+from pipelines.config import Settings
+from pipelines.dlq import DeadLetterWriter
+from pipelines.indexer.batch import Batch, InFlight, first_offsets
+from pipelines.indexer.bulk import Backoff, BulkResult, TransientBulkError, cluster_and_send
+from pipelines.indexer.consume import Prepared, RebalanceFlag, ToDocument, partition_lag, prepare
+from pipelines.indexer.elastic import es_client
+from pipelines.indexer.metrics import IndexerMetrics
+from pipelines.kafka import make_consumer, make_producer
+
+log = logging.getLogger(__name__)
+
+
+class Abandon(Exception):  # noqa: N818 - control flow, not an error
+    """The current batches cannot be finished (rebalance or shutdown): drop them uncommitted."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    group: str
+    index: str  # the alias (live indexing) or a concrete index (reindex)
+    topic: str
+    require_alias: bool = True
+    until_caught_up: bool = False
+    max_idle_seconds: float | None = None
+    max_doc_bytes: int = 2 * 1024 * 1024
+    publish_enriched: bool = False
+    backoff_base: float = 0.5
+    backoff_cap: float = 30.0
+    progress_seconds: float = 10.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> RunOptions:
+        base: dict[str, Any] = {
+            "group": settings.indexer_group,
+            "index": settings.index_alias,
+            "topic": settings.topic_articles,
+            "max_doc_bytes": settings.kafka_max_message_bytes,
+        }
+        return cls(**(base | {k: v for k, v in overrides.items() if v is not None}))
+
+
+@dataclass
+class RunSummary:
+    consumed: int = 0
+    indexed: int = 0
+    conflicts: int = 0
+    dead_lettered: int = 0
+    batches: int = 0
+    abandoned: int = 0
+    retries: int = 0
+    seconds: float = 0.0
+    exit_reason: str = ""
+    dead_letter_reasons: dict[str, int] = field(default_factory=dict)
+
+
+class IndexerService:
+    def __init__(
+        self,
+        settings: Settings,
+        options: RunOptions,
+        *,
+        es: Elasticsearch | None = None,
+        to_document: ToDocument | None = None,
+        metrics: IndexerMetrics | None = None,
+    ) -> None:
+        self.settings = settings
+        self.options = options
+        # No client-side retries: back-off and retry are decided here, where offsets are known.
+        self.es = es or es_client(settings, max_retries=0, retry_on_timeout=False)
+        self.to_document = to_document or _default_to_document()
+        self.metrics = metrics or IndexerMetrics()
+        self.summary = RunSummary()
+        self.rebalance = RebalanceFlag()
+        self._stop = threading.Event()
+        self._batch = Batch()
+        self._inflight: InFlight | None = None
+        self._uncommitted: dict[TopicPartition, OffsetAndMetadata] = {}  # written, commit failed
+        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="khabar-bulk")
+        self._dlq = DeadLetterWriter(settings)
+        self._enriched: KafkaProducer | None = None
+        self._consumer: KafkaConsumer | None = None
+        self._last_record = time.monotonic()
+        self._progress = _Progress()
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def stop(self, *_: object) -> None:
+        """Ask the loop to end (signal handler): the current batch is finished or abandoned."""
+        self._stop.set()
+
+    def run(self) -> RunSummary:
+        started = time.monotonic()
+        consumer = self._consumer = make_consumer(
+            self.settings,
+            role="indexer",
+            group_id=self.options.group,
+            max_poll_records=max(1, self.settings.bulk_max_docs),
+        )
+        consumer.subscribe([self.options.topic], listener=self.rebalance)
+        log.info(
+            "indexer started",
+            extra={"group": self.options.group, "topic": self.options.topic, "index": self.options.index},
+        )
+        try:
+            self.summary.exit_reason = self._loop(consumer)
+        finally:
+            self._shutdown(consumer)
+            self.summary.seconds = round(time.monotonic() - started, 3)
+        log.info("indexer stopped", extra=vars(self.summary))
+        return self.summary
+
+    def _loop(self, consumer: KafkaConsumer) -> str:
+        while not self._stop.is_set():
+            records = consumer.poll(timeout_ms=self._poll_timeout_ms())
+            fresh = [r for recs in records.values() for r in recs]
+            if self.rebalance.take() is not None:
+                if self._holding():
+                    # Fresh records come after the dropped ones: drop them too, all are read again.
+                    self._abandon("rebalance", [prepare_marker(r) for r in fresh])
+                    continue
+                assigned = consumer.assignment()
+                self._uncommitted = {tp: o for tp, o in self._uncommitted.items() if tp in assigned}
+            done = 0  # records of this poll now held by a batch (the rest are dropped on Abandon)
+            try:
+                for record in fresh:
+                    self._add(prepare(record, self.to_document, max_doc_bytes=self.options.max_doc_bytes))
+                    done += 1
+                    self.metrics.consumed.inc()
+                    self.summary.consumed += 1
+                if self._batch.items and self._batch.age >= self.settings.bulk_max_seconds:
+                    self._ship()
+                if self._inflight and (self._inflight.future.done() or not fresh):
+                    self._finish()
+            except Abandon as exc:
+                self._abandon(str(exc), [prepare_marker(r) for r in fresh[done:]])
+                continue
+            if fresh:
+                self._last_record = time.monotonic()
+            elif not self._batch.items and self._inflight is None:
+                reason = self._idle(consumer)
+                if reason:
+                    return reason
+            self._report(consumer)
+        return "stopped"
+
+    def _shutdown(self, consumer: KafkaConsumer) -> None:
+        try:
+            if self._inflight is not None:
+                self._finish()  # its result decides: commit if complete, else drop
+        except Abandon:
+            pass
+        except Exception:
+            log.exception("could not finish the last batch; it stays uncommitted")
+        finally:
+            dropped = len(self._batch) + (len(self._inflight.batch) if self._inflight else 0)
+            if dropped:
+                log.info("batch abandoned at shutdown, not committed", extra={"records": dropped})
+            self._sender.shutdown(wait=True)
+            consumer.close(autocommit=False)
+            self._dlq.close()
+            if self._enriched is not None:
+                self._enriched.close()
+
+    # -- batching -------------------------------------------------------------------------------
+    def _add(self, item: Prepared) -> None:
+        # Ship before adding when the item would overflow the batch; on Abandon the item is not in
+        # any batch yet and the caller seeks back to it.
+        size = item.doc.size if item.doc else 0
+        if self._batch.docs and self._batch.bytes + size > self.settings.bulk_max_bytes:
+            self._ship()
+        self._batch.add(item)
+        if (
+            self._batch.docs >= self.settings.bulk_max_docs
+            or self._batch.bytes >= self.settings.bulk_max_bytes
+        ):
+            self._ship()
+
+    def _ship(self) -> None:
+        """Send the current batch; first finish (and commit) the one in flight, to keep order."""
+        if self._inflight is not None:
+            self._finish()
+        batch, self._batch = self._batch, Batch()
+        self._inflight = InFlight(batch, self._submit(batch))
+
+    def _submit(self, batch: Batch) -> Future[BulkResult]:
+        docs = batch.documents()
+        if not docs:
+            done: Future[BulkResult] = Future()
+            done.set_result(BulkResult())
+            return done
+        return self._sender.submit(
+            cluster_and_send, self.es, self.options.index, docs, require_alias=self.options.require_alias
+        )
+
+    def _finish(self) -> None:
+        """Wait for the batch in flight; retry what failed transiently; dead-letter what Elasticsearch
+        refused; commit. Raises Abandon if a rebalance or a stop interrupts the retries."""
+        flight, self._inflight = self._inflight, None
+        assert flight is not None
+        try:
+            failures = self._write(flight)
+            self._dead_letter(failures)
+            self._commit(flight.batch)
+        except Abandon:
+            self._batch = _merge(flight.batch, self._batch)  # both go back to Kafka
+            raise
+
+    def _write(self, flight: InFlight) -> list[Prepared]:
+        batch = flight.batch
+        failures = [item for item in batch.items if item.failure is not None]
+        pending = [item for item in batch.items if item.doc is not None]
+        backoff = Backoff(self.options.backoff_base, self.options.backoff_cap)
+        future: Future[BulkResult] | None = flight.future
+        while pending:
+            try:
+                result = (
+                    future.result()
+                    if future
+                    else cluster_and_send(
+                        self.es,
+                        self.options.index,
+                        [p.doc for p in pending if p.doc],
+                        require_alias=self.options.require_alias,
+                    )
+                )
+            except TransientBulkError as exc:
+                self._back_off(backoff, exc.reason, len(pending))
+                future = None
+                continue
+            future = None
+            retry: list[Prepared] = []
+            for item, outcome in zip(pending, result.items, strict=True):
+                if outcome.outcome == "indexed":
+                    self.metrics.indexed.inc()
+                    self.summary.indexed += 1
+                elif outcome.outcome == "conflict":
+                    self.metrics.version_conflicts.inc()
+                    self.summary.conflicts += 1
+                elif outcome.outcome == "rejected":
+                    failures.append(
+                        item.rejected(outcome.reason, f"http {outcome.status}: {outcome.message}")
+                    )
+                else:
+                    retry.append(item)
+            if self.options.publish_enriched:
+                self._publish_enriched(
+                    [p for p, o in zip(pending, result.items, strict=True) if o.outcome == "indexed"]
+                )
+            pending = retry
+            if pending:
+                reasons = {o.reason for o in result.items if o.outcome == "transient"}
+                self._back_off(backoff, ",".join(sorted(reasons)) or "transient", len(pending))
+        self._resume()
+        return failures
+
+    def _dead_letter(self, failures: list[Prepared]) -> None:
+        """Send dead letters and wait for the broker's acknowledgement of each; retry the rest."""
+        backoff = Backoff(self.options.backoff_base, self.options.backoff_cap)
+        while failures:
+            sent = [(item, self._dlq.send(item.dead_letter(self._dlq))) for item in failures]
+            self._dlq.flush()
+            failures = []
+            for item, future in sent:
+                if future.succeeded():
+                    reason = item.failure.error.reason if item.failure else "unknown"
+                    self.metrics.dead_lettered.labels(reason=reason).inc()
+                    self.summary.dead_lettered += 1
+                    self.summary.dead_letter_reasons[reason] = (
+                        self.summary.dead_letter_reasons.get(reason, 0) + 1
+                    )
+                else:
+                    failures.append(item)
+            if failures:
+                self._back_off(backoff, "dlq_unavailable", len(failures))
+        self._resume()
+
+    def _commit(self, batch: Batch) -> None:
+        offsets = self._uncommitted | batch.offsets()
+        if not offsets:
+            return
+        assert self._consumer is not None
+        try:
+            self._consumer.commit(offsets=offsets)
+        except (CommitFailedError, KafkaError) as exc:
+            # The batch is written: if the partition moved, its new owner re-reads it (409s, harmless).
+            log.warning("offset commit failed; will retry", extra={"error": repr(exc)})
+            self._uncommitted = offsets
+        else:
+            self._uncommitted = {}
+            self.metrics.batches.inc()
+            self.summary.batches += 1
+            self.metrics.batch_seconds.observe(batch.age)
+            self._progress.docs += batch.docs
+
+    # -- back-off, rebalance, abandon -------------------------------------------------------------
+    def _back_off(self, backoff: Backoff, cause: str, count: int) -> None:
+        """Pause all partitions and wait, polling (heartbeats, rebalances) without taking records."""
+        assert self._consumer is not None
+        delay = backoff.next_delay()
+        self.metrics.retried.labels(cause=cause).inc()
+        self.summary.retries += 1
+        self.metrics.paused.set(1)
+        log.warning(
+            "elasticsearch or kafka unavailable; backing off",
+            extra={
+                "cause": cause,
+                "documents": count,
+                "delay_s": round(delay, 2),
+                "attempt": backoff.attempt,
+            },
+        )
+        deadline = time.monotonic() + delay
+        while True:
+            self._consumer.pause(*self._consumer.assignment())
+            records = self._consumer.poll(timeout_ms=0)
+            stray = [prepare_marker(r) for recs in records.values() for r in recs]
+            if stray:  # partitions assigned since the pause: read them again later
+                self._seek_back(stray)
+            if self.rebalance.take() is not None:
+                raise Abandon("rebalance")
+            if self._stop.is_set():
+                raise Abandon("stopping")
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self._stop.wait(min(left, 0.5))
+
+    def _resume(self) -> None:
+        if self._consumer is not None and self._consumer.paused():
+            self._consumer.resume(*self._consumer.paused())
+            self.metrics.paused.set(0)
+
+    def _abandon(self, why: str, extra: list[Prepared] | None = None) -> None:
+        """Drop every uncommitted record in memory and seek back so they are consumed again."""
+        items = list(self._batch.items) + list(extra or [])
+        if self._inflight is not None:
+            wait([self._inflight.future])  # let the request end; its outcome no longer matters
+            items += self._inflight.batch.items
+        self._batch, self._inflight = Batch(), None
+        self._uncommitted = {}
+        self._seek_back(items)
+        self._resume()
+        if items:
+            self.metrics.abandoned.inc()
+            self.summary.abandoned += 1
+            log.info(
+                "uncommitted batch dropped; it will be consumed again",
+                extra={"why": why, "records": len(items)},
+            )
+
+    def _holding(self) -> bool:
+        """Whether uncommitted records are held in memory (a batch filling or in flight)."""
+        return bool(self._batch.items or self._inflight)
+
+    def _seek_back(self, items: list[Prepared]) -> None:
+        assert self._consumer is not None
+        assigned = self._consumer.assignment()
+        for tp, offset in first_offsets(items).items():
+            if tp in assigned:  # revoked partitions restart from the committed offset at their new owner
+                self._consumer.seek(tp, offset)
+
+    # -- idle, progress -------------------------------------------------------------------------
+    def _poll_timeout_ms(self) -> int:
+        if self._batch.items:
+            left = self.settings.bulk_max_seconds - self._batch.age
+            return max(0, min(500, int(left * 1000)))
+        return 0 if self._inflight is not None and self._inflight.future.done() else 500
+
+    def _idle(self, consumer: KafkaConsumer) -> str | None:
+        if self._uncommitted:
+            self._commit(Batch())
+        idle = time.monotonic() - self._last_record
+        if self.options.max_idle_seconds is not None and idle >= self.options.max_idle_seconds:
+            return "idle"
+        if self.options.until_caught_up and self._progress.due_check():
+            lag = self._lag(consumer)
+            if lag is not None and sum(lag.values()) == 0:
+                return "caught_up"
+        return None
+
+    def _lag(self, consumer: KafkaConsumer) -> dict[TopicPartition, int] | None:
+        try:
+            partitions = [
+                TopicPartition(self.options.topic, p)
+                for p in sorted(consumer.partitions_for_topic(self.options.topic) or ())
+            ]
+            settled = not (self._batch.items or self._inflight or self._uncommitted)
+            local = {tp: consumer.position(tp) for tp in consumer.assignment()} if settled else {}
+            lag = partition_lag(consumer, partitions, local=local)
+        except KafkaError as exc:
+            log.warning("could not read consumer lag", extra={"error": repr(exc)})
+            return None
+        for tp, value in lag.items():
+            self.metrics.lag.labels(topic=tp.topic, partition=str(tp.partition)).set(value)
+        return lag or None
+
+    def _report(self, consumer: KafkaConsumer) -> None:
+        if not self._progress.due_report(self.options.progress_seconds):
+            return
+        lag = self._lag(consumer) or {}
+        rate = self._progress.rate()
+        log.info(
+            "progress",
+            extra={
+                "docs_per_s": rate,
+                "consumed": self.summary.consumed,
+                "indexed": self.summary.indexed,
+                "conflicts": self.summary.conflicts,
+                "dead_lettered": self.summary.dead_lettered,
+                "lag": sum(lag.values()),
+                "partitions": len(consumer.assignment()),
+            },
+        )
+
+    def _publish_enriched(self, items: list[Prepared]) -> None:
+        if not items:
+            return
+        if self._enriched is None:
+            self._enriched = make_producer(self.settings, "indexer-enriched")
+        for item in items:
+            assert item.doc is not None
+            self._enriched.send(
+                self.settings.topic_enriched, key=item.doc.doc_id.encode(), value=item.doc.source
+            )
+        self._enriched.flush()
+
+
+def prepare_marker(record: Any) -> Prepared:
+    """A stand-in for a record that is dropped before being decoded (only its position matters)."""
+    return Prepared(TopicPartition(record.topic, record.partition), record.offset)
+
+
+def _merge(first: Batch, second: Batch) -> Batch:
+    merged = Batch()
+    for item in first.items + second.items:
+        merged.add(item)
+    return merged
+
+
+@dataclass
+class _Progress:
+    docs: int = 0
+    _since: float = field(default_factory=time.monotonic)
+    _last_report: float = field(default_factory=time.monotonic)
+    _last_check: float = 0.0
+
+    def due_report(self, every: float) -> bool:
+        if time.monotonic() - self._last_report < every:
+            return False
+        self._last_report = time.monotonic()
+        return True
+
+    def due_check(self, every: float = 1.0) -> bool:
+        if time.monotonic() - self._last_check < every:
+            return False
+        self._last_check = time.monotonic()
+        return True
+
+    def rate(self) -> float:
+        now = time.monotonic()
+        rate = self.docs / max(1e-6, now - self._since)
+        self.docs, self._since = 0, now
+        return round(rate, 1)
+
+
+def _default_to_document() -> Callable[[Any], dict[str, Any]]:
+    from pipelines.indexer.enrich import to_document
+
+    return to_document
