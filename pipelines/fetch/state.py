@@ -86,6 +86,21 @@ class Validators:
         return bool(self.etag or self.last_modified)
 
 
+@dataclass(frozen=True)
+class UrlInfo:
+    """What the state knows about one URL."""
+
+    first_seen: datetime
+    last_seen: datetime
+    last_status: int | None
+    validators: Validators | None
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite gives back naive datetimes; everything stored is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def _url_hash(url: str) -> str:
     return hashlib.sha256(url.encode("utf-8")).hexdigest()
 
@@ -145,6 +160,19 @@ class CrawlState:
         if row is None or not (row.etag or row.last_modified):
             return None
         return Validators(row.etag, row.last_modified)
+
+    def url_info(self, url: str) -> UrlInfo | None:
+        c = crawl_urls.c
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(c.first_seen, c.last_seen, c.last_status, c.etag, c.last_modified).where(
+                    c.url_hash == _url_hash(url)
+                )
+            ).first()
+        if row is None:
+            return None
+        validators = Validators(row.etag, row.last_modified)
+        return UrlInfo(_aware(row.first_seen), _aware(row.last_seen), row.last_status, validators or None)
 
     def seen(self, url: str) -> bool:
         with self.engine.connect() as conn:
