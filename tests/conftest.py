@@ -42,8 +42,10 @@ class _StackManager:
                 self.started += local_stack.ensure_up([name], settings=self.settings)
             except StackError as exc:
                 self.failed[name] = str(exc)
-                pytest.fail(f"local {name} could not start: {exc}", pytrace=False)
-            self.ready.add(name)
+            else:
+                self.ready.add(name)
+                continue
+            pytest.fail(f"local {name} could not start: {self.failed[name]}", pytrace=False)
 
     def stop_started(self) -> None:
         if self.started:

@@ -48,13 +48,15 @@ def _candidates(explicit: str, patterns: Iterable[str]) -> list[Path]:
     return found
 
 
-def find_jdk(minimum: int, *, explicit: str = "", prefer: Iterable[str] = (), purpose: str) -> Path:
+def find_jdk(
+    minimum: int, *, explicit: str = "", prefer: Iterable[str] = (), purpose: str, setting: str
+) -> Path:
     """First JDK of at least ``minimum``: the explicit setting, then ``prefer`` globs, JAVA_HOME, PATH."""
     if explicit:
         major = java_major(Path(explicit))
         if major is None or major < minimum:
             raise StackError(
-                f"{purpose} needs JDK {minimum}+, but the configured {explicit} is "
+                f"{purpose} needs JDK {minimum}+, but {setting}={explicit} is "
                 f"{'not a JDK' if major is None else f'JDK {major}'}",
                 reason="jdk_missing",
             )
@@ -69,13 +71,19 @@ def find_jdk(minimum: int, *, explicit: str = "", prefer: Iterable[str] = (), pu
             return home
     raise StackError(
         f"{purpose} needs JDK {minimum}+ and none was found (looked in {JVM_ROOT}, JAVA_HOME, PATH). "
-        f"Install one (e.g. `apt-get install openjdk-{minimum}-jdk-headless`) or point the setting at it.",
+        f"Install one (e.g. `apt-get install openjdk-{minimum}-jdk-headless`) or set {setting}.",
         reason="jdk_missing",
     )
 
 
 def find_java17(explicit: str = "") -> Path:
-    return find_jdk(17, explicit=explicit, prefer=("java-17-openjdk*", "*17*"), purpose="Kafka 4.1")
+    return find_jdk(
+        17,
+        explicit=explicit,
+        prefer=("java-17-openjdk*", "*17*"),
+        purpose="Kafka 4.1",
+        setting="KHABAR_JAVA17_HOME",
+    )
 
 
 def find_java21(explicit: str = "") -> Path:
@@ -83,7 +91,8 @@ def find_java21(explicit: str = "") -> Path:
         21,
         explicit=explicit,
         prefer=("temurin-25*", "temurin-2[1-9]*", "java-2[1-9]-openjdk*"),
-        purpose="Elasticsearch 9 (set KHABAR_JAVA21_HOME)",
+        purpose="Elasticsearch 9",
+        setting="KHABAR_JAVA21_HOME",
     )
 
 
