@@ -100,8 +100,10 @@ class DeadLetterWriter:
         attempts: int = 1,
         first_failed_at: datetime | None = None,
         trace_id: str | None = None,
+        by_reference: bool = False,
     ) -> DeadLetter:
-        """A dead letter for ``payload`` that failed at ``stage``; too-large payloads go by reference."""
+        """A dead letter for ``payload`` that failed at ``stage``; too-large payloads (or any, with
+        ``by_reference``) go by reference."""
         if isinstance(error, ErrorRecord):
             error_class, reason, message = error.error_class, error.reason, error.message
             source_id = source_id or error.source_id
@@ -115,7 +117,8 @@ class DeadLetterWriter:
         fmt, value = inline_payload(payload)
         ref = None
         raw = payload_as_bytes(payload)
-        if payload is not None and len(raw) > self.settings.kafka_max_message_bytes - _ENVELOPE_MARGIN:
+        too_large = len(raw) > self.settings.kafka_max_message_bytes - _ENVELOPE_MARGIN
+        if payload is not None and (too_large or by_reference):
             ref = self._reference(raw, origin)
             fmt, value = "ref", None
         return DeadLetter(

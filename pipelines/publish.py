@@ -10,6 +10,7 @@ producer's delivery timeout, or refused it): nothing is dropped silently.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -69,7 +70,11 @@ class _Pending:
     article_id: str | None
     url: str | None
     trace_id: str
+    value: bytes | None = None  # what was sent (kept to re-send after a producer failure)
+    headers: list[tuple[str, bytes]] | None = None
     dead_letter: bool = False  # the future is the DLQ send
+    error: Exception | None = None  # why it was dead-lettered
+    by_reference: bool = False
     reason: str | None = None
     error_class: str | None = None
     done: PublishOutcome | None = None
@@ -143,6 +148,7 @@ class Publisher:
             )
             self._dead_letter(pending, error)
             return
+        pending.value, pending.headers, pending.payload = value, headers, None
         try:
             pending.future = self.producer.send(pending.topic, key=key, value=value, headers=headers)
         except _TOO_LARGE as exc:
@@ -152,11 +158,13 @@ class Publisher:
                 pending, "failed", reason=_reason(exc), error_class=type(exc).__name__
             )
 
-    def _dead_letter(self, pending: _Pending, error: Exception) -> None:
+    def _dead_letter(self, pending: _Pending, error: Exception, *, by_reference: bool = False) -> None:
+        pending.error, pending.by_reference = error, by_reference
         letter = self.dlq.build(
+            by_reference=by_reference,
             stage="publish",
             error=error,
-            payload=pending.payload,
+            payload=pending.payload if pending.payload is not None else json.loads(pending.value or b"null"),
             target_topic=pending.topic,
             key=pending.key or None,
             source_id=pending.source_id,
@@ -190,18 +198,58 @@ class Publisher:
         the order things were sent."""
         self.producer.flush()
         timeout = self.producer.config["delivery_timeout_ms"] / 1000 + 5
-        # Broker-side refusals (topic max.message.bytes lower than ours) become dead letters.
-        for p in self._pending:
-            if p.future is not None and not p.dead_letter:
-                _wait(p.future, timeout)
-                if p.future.failed() and isinstance(p.future.exception, _TOO_LARGE):
-                    self._dead_letter(p, PublishError(str(p.future.exception), reason="message_too_large"))
-        self.producer.flush()
+        refused = [p for p in self._pending if not p.dead_letter and _refused(p.future, timeout)]
+        if refused:
+            self._retry_alone(refused, timeout)
+        # A DLQ topic with a lower limit than ours refuses an inline payload: send it by reference.
+        dlq_refused = [p for p in self._pending if p.dead_letter and _refused(p.future, timeout)]
+        if dlq_refused:
+            self._replace_producer()
+            for p in dlq_refused:
+                self._dead_letter(
+                    p, p.error or PublishError("refused", reason="message_too_large"), by_reference=True
+                )
+            self.producer.flush()
         outcomes = [self._resolve(p, timeout) for p in self._pending]
         self._pending = []
         counts = Counter(o.status for o in outcomes)
         log.info("published", extra={"counts": dict(counts), "topic": self.settings.topic_articles})
         return outcomes
+
+    def _retry_alone(self, refused: list[_Pending], timeout: float) -> None:
+        """The broker refused records as too large (its topic limit is below ours: see ``khabar
+        topics describe``). kafka-python 3.0.12's idempotent producer then turns fatal and fails every
+        later batch with the same error, so each refused record is re-sent alone on a fresh producer:
+        one refused alone really is too large and goes to the DLQ by reference; the rest are published.
+        """
+        log.warning(
+            "broker refused records as too large; re-sending one by one", extra={"count": len(refused)}
+        )
+        self._replace_producer()
+        for p in refused:
+            p.future = self.producer.send(p.topic, key=p.key.encode(), value=p.value, headers=p.headers)
+            self.producer.flush()
+            if _refused(p.future, timeout):
+                self._replace_producer()
+                error = PublishError(
+                    f"the broker refused {len(p.value or b'')} bytes for {p.topic} as too large",
+                    reason="message_too_large",
+                )
+                self._dead_letter(p, error, by_reference=True)
+                self.producer.flush()
+                if _refused(p.future, timeout):
+                    self._replace_producer()
+
+    def _replace_producer(self) -> None:
+        old = self.producer
+        with contextlib.suppress(Exception):
+            if self._owns_producer:
+                old.close(timeout=5)
+        if not self._owns_producer:
+            log.warning("the caller's producer is unusable after a broker refusal; using a new one")
+        self.producer = make_producer(self.settings, "publisher")
+        self._owns_producer = True
+        self.dlq = DeadLetterWriter(self.settings, producer=self.producer)
 
     def _resolve(self, p: _Pending, timeout: float) -> PublishOutcome:
         if p.done is not None:
@@ -262,6 +310,14 @@ def publish_articles(
         for page in pages or ():
             publisher.send_page(page, trace_id=traces.get(page.url) or traces.get(page.final_url))
         return publisher.results()
+
+
+def _refused(future: FutureRecordMetadata | None, timeout: float) -> bool:
+    """Did the broker (or client) refuse this send as too large?"""
+    if future is None:
+        return False
+    _wait(future, timeout)
+    return future.failed() and isinstance(future.exception, _TOO_LARGE)
 
 
 def _wait(future: FutureRecordMetadata, timeout: float) -> None:
