@@ -13,13 +13,14 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from pipelines.sample_site.render import SampleArticle, load_articles
-from pipelines.sample_site.server import BAD_CASES, RequestLog, SampleSite
+from pipelines.sample_site.server import BAD_CASES, CASE_GOOD_ARTICLE, RequestLog, SampleSite
 
 if TYPE_CHECKING:
     from pipelines.sources import SourceConfig
 
 __all__ = [
     "BAD_CASES",
+    "CASE_GOOD_ARTICLE",
     "DEFAULT_PORT",
     "RequestLog",
     "SampleArticle",

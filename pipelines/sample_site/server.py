@@ -3,7 +3,8 @@
 Good pages: ``/news/`` (listing), ``/news/<slug>.html``, ``/amp/<slug>.html``, ``/go/<slug>`` (301),
 ``/feeds/rss.xml``, ``/feeds/atom.xml``, ``/sitemap_index.xml`` -> ``/sitemaps/{news,pages}.xml``,
 ``/robots.txt`` (disallows ``/private/``). Bad cases live at their own paths (:data:`BAD_CASES`) and
-are all listed in ``/feeds/bad-cases.xml``. Every request is recorded server-side
+are all listed in ``/feeds/bad-cases.xml``; ``/feeds/cases/<name>.xml`` lists one of them next to a
+good article. Every request is recorded server-side
 (:attr:`SampleSite.requests`) so tests can check politeness from the server's point of view.
 Pages and feeds carry ETag and Last-Modified and answer conditional GETs with 304.
 """
@@ -42,6 +43,9 @@ BAD_CASES: dict[str, str] = {
     "malformed_feed": "/feeds/malformed.xml",
     "relative_feed": "/feeds/relative.xml",
 }
+
+#: The good article listed next to each bad case in ``/feeds/cases/<name>.xml``.
+CASE_GOOD_ARTICLE = "qatar-lng-expansion"
 
 _EPOCH = datetime(2026, 11, 29, tzinfo=UTC)
 
@@ -233,6 +237,18 @@ class _Handler(BaseHTTPRequestHandler):
             items = [(name, f"{base}{p}", None, "") for name, p in BAD_CASES.items() if "feed" not in name]
             items.append(("connection_refused", site.refused_url, None, ""))
             return self._ok(render.rss(items, base, site.build_time), "application/rss+xml")
+        if path.startswith("/feeds/cases/") and path.endswith(".xml"):
+            # One bad case plus one good article: a run that survives the bad one still finds the good one.
+            name = path[len("/feeds/cases/") : -len(".xml")]
+            if name == "connection_refused":
+                bad_url = site.refused_url
+            elif name in BAD_CASES and "feed" not in name:
+                bad_url = f"{base}{BAD_CASES[name]}"
+            else:
+                return self._status(404)
+            good = site.article(CASE_GOOD_ARTICLE)
+            items = [(name, bad_url, None, ""), (good.title, f"{base}{good.path}", good.published, "")]
+            return self._ok(render.rss(items, base, site.build_time), "application/rss+xml")
         if path == "/feeds/malformed.xml":
             good = site.articles()[:2]
             items = [(a.title, f"{base}{a.path}", a.published, a.summary) for a in good]
@@ -281,7 +297,7 @@ class _Handler(BaseHTTPRequestHandler):
             noise = bytes((i * 37 + 11) % 256 for i in range(4096))
             return self._ok(b"\x00\x01\x02" + noise, "text/html")
         if path == "/bad/throttled.html":
-            if hit == 1:
+            if hit % 2 == 1:  # every first try is refused: each client must wait and retry once
                 return self._status(429, {"Retry-After": str(site.retry_after)})
             return self._article("market-flash-update")
         return self._status(404)
