@@ -46,6 +46,7 @@ FIELDS = [
 FLAGS = "AND|OR|NOT|PHRASE|PRECEDENCE|WHITESPACE"
 MINIMUM_SHOULD_MATCH = "3<75%"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_WORDISH = re.compile(r"[^\W_]")
 SOURCE_FIELDS = [
     "article_id",
     "title",
@@ -130,14 +131,20 @@ def build_request(
     """The search request body (keyword arguments of ``Elasticsearch.search``)."""
     text = clean_query(query)
     filters: list[dict[str, Any]] = []
+    must: list[dict[str, Any]]
+    should: list[dict[str, Any]]
     if sources:
         filters.append({"terms": {"source_id": list(sources)}})
     gte, lte = _bound(since, upper=False), _bound(until, upper=True)
     if gte or lte:
         filters.append({"range": {"published_at": {k: v for k, v in (("gte", gte), ("lte", lte)) if v}}})
 
-    if text:
-        must: list[dict[str, Any]] = [
+    if text and not _WORDISH.search(text):
+        # Only operators/punctuation ("*", '"', "(", "-"): nothing to look for. simple_query_string
+        # would read a lone "*" as match-all, so answer "no match" instead of everything.
+        must, should = [{"match_none": {}}], []
+    elif text:
+        must = [
             {
                 "simple_query_string": {
                     "query": text,
@@ -151,13 +158,13 @@ def build_request(
             }
         ]
         # The whole text as a phrase on the unstemmed fields lifts exact quotations and names.
-        should: list[dict[str, Any]] = [
+        should = [
             {"match_phrase": {"title.exact": {"query": text, "slop": 2, "boost": 3}}},
             {"match_phrase": {"body.exact": {"query": text, "slop": 2, "boost": 1}}},
         ]
     else:
         must, should = [{"match_all": {}}], []
-        sort = "date"
+        sort = "date"  # no words: browse, newest first
 
     size = max(0, min(int(size), MAX_SIZE))
     request: dict[str, Any] = {
@@ -186,7 +193,15 @@ def build_request(
             "source": {"terms": {"field": "source_id", "size": 20}},
             "section": {"terms": {"field": "section", "size": 20}},
             "place": {"terms": {"field": "places", "size": 10}},
-            "published": {"auto_date_histogram": {"field": "published_at", "buckets": 12}},
+            # Per day, non-empty days only (auto_date_histogram lives in a module the local node lacks).
+            "published": {
+                "date_histogram": {
+                    "field": "published_at",
+                    "calendar_interval": "day",
+                    "min_doc_count": 1,
+                    "format": "yyyy-MM-dd",
+                }
+            },
         },
     }
     if collapse:

@@ -15,7 +15,7 @@ def _sqs(request: dict) -> dict:
 
 
 @pytest.mark.parametrize(
-    "hostile", ["title:foo OR *", '"', "(", ")", "*", "\\", "a~2", "/.*/", "{!x}", "فلسطين AND (("]
+    "hostile", ["title:foo OR *", "a~2", "/x.*/", "{!x}", "فلسطين AND ((", 'x" OR "1"="1', "body:*"]
 )
 def test_user_syntax_is_passed_as_text_to_simple_query_string(hostile: str) -> None:
     request = build_request(hostile)
@@ -27,6 +27,12 @@ def test_user_syntax_is_passed_as_text_to_simple_query_string(hostile: str) -> N
         assert flag not in sqs["flags"].split("|")
     assert sqs["flags"] == FLAGS
     assert sqs["analyze_wildcard"] is False
+
+
+@pytest.mark.parametrize("only_operators", ['"', "(", ")", "*", "\\", "-", "+|", '"()"', "/.*/"])
+def test_text_without_words_matches_nothing(only_operators: str) -> None:
+    # simple_query_string would read a lone "*" as match-all
+    assert build_request(only_operators)["query"]["bool"]["must"] == [{"match_none": {}}]
 
 
 def test_clean_query_strips_controls_and_caps_length() -> None:

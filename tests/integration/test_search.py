@@ -1,0 +1,225 @@
+"""Arabic search against the real local Elasticsearch: every form of a word finds the articles.
+
+Documents go through the real path (setup_index -> to_document -> bulk) into an alias of this
+module's own (``khabar-test-search-<random>``), never the real ``news-articles``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from elasticsearch import Elasticsearch, helpers
+
+from pipelines.config import Settings
+from pipelines.indexer.enrich import assign_clusters, to_document
+from pipelines.indexer.template import alias_indices, delete_alias_and_indices, setup_index, write_index
+from pipelines.model import Article, Block, article_id_for, content_hash_for
+from pipelines.search import search
+
+pytestmark = pytest.mark.integration
+
+SEED = (Path(__file__).resolve().parents[1] / "fixtures" / "seed" / "lavrov-shaibani-moscow.txt").read_text(
+    encoding="utf-8"
+)
+
+
+def _article(slug: str, source: str, title: str, body: str, published: datetime, section: str) -> Article:
+    url = f"https://{source}.example.org/news/{slug}"
+    paragraphs = [p for p in body.splitlines() if p.strip()]
+    return Article(
+        article_id=article_id_for(url),
+        url=url,
+        canonical_url=url,
+        source_id=source,
+        title=title,
+        lead=paragraphs[0][:300],
+        body=[Block(text=p) for p in paragraphs],
+        body_text="\n".join(paragraphs),
+        published_at=published,
+        fetched_at=published,
+        content_hash=content_hash_for(title, body),
+        extraction_method="test",
+        section=section,
+    )
+
+
+ARTICLES = {
+    # the seed: لـسوريا and لـ سوريا (tatweel), شيباني without ال, لافروف, موسكو
+    "seed": _article(
+        "lavrov-shaibani",
+        "alpha",
+        "لافروف يستضيف نظيره السوري في موسكو",
+        SEED,
+        datetime(2025, 7, 29, 8, tzinfo=UTC),
+        "سياسة",
+    ),
+    "wa": _article(
+        "energy",
+        "beta",
+        "اتفاق طاقة جديد بين روسيا وسوريا",
+        "وقعت روسيا وسوريا اتفاقا لتطوير محطات الكهرباء وشبكات النقل.\nويشمل الاتفاق تدريب المهندسين.",
+        datetime(2025, 8, 1, 10, tzinfo=UTC),
+        "اقتصاد",
+    ),
+    "bi": _article(
+        "rebuild",
+        "beta",
+        "مؤتمر لإعادة الإعمار",
+        "عقد مؤتمر بسوريا لبحث خطط إعادة الإعمار وعودة اللاجئين.\nوشارك فيه ممثلون عن الأمم المتحدة.",
+        datetime(2025, 8, 5, 10, tzinfo=UTC),
+        "سياسة",
+    ),
+    "latin": _article(
+        "lavrov-latin",
+        "gamma",
+        "تصريحات وزير الخارجية الروسي",
+        "قال وزير الخارجية الروسي Sergey Lavrov في مؤتمر صحفي إن المحادثات كانت مثمرة.\n"
+        "وأضاف أن بلاده تدعم الحلول السياسية.",
+        datetime(2024, 12, 1, 9, tzinfo=UTC),
+        "سياسة",
+    ),
+    "budget": _article(
+        "budget",
+        "gamma",
+        "موازنة عام 2025 في مصر",
+        "أقرت الحكومة المصرية موازنة عام 2025 بزيادة في الإنفاق على التعليم والصحة.\n"
+        "وقدرت الإيرادات بنحو ألفي مليار جنيه.",
+        datetime(2024, 11, 20, 9, tzinfo=UTC),
+        "اقتصاد",
+    ),
+    "football": _article(
+        "football",
+        "delta",
+        "ريال مدريد يفوز في الدوري الإسباني",
+        "فاز ريال مدريد على برشلونة بهدفين مقابل هدف في مباراة مثيرة.\nوسجل المهاجم هدف الفوز في الدقائق الأخيرة.",
+        datetime(2025, 8, 2, 20, tzinfo=UTC),
+        "رياضة",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def indexed(es: Elasticsearch) -> Iterator[Settings]:
+    settings = Settings().with_overrides(index_alias=f"khabar-test-search-{uuid.uuid4().hex[:8]}")
+    setup_index(es, settings)
+    docs = [to_document(a) for a in ARTICLES.values()]
+    assign_clusters(es, settings.index_alias, docs)
+    actions = [{"_index": settings.index_alias, "_id": d["article_id"], "_source": d} for d in docs]
+    ok, errors = helpers.bulk(es, actions, refresh=True, raise_on_error=False)
+    assert not errors and ok == len(docs)
+    yield settings
+    delete_alias_and_indices(es, settings.index_alias)
+
+
+def _ids(es: Elasticsearch, settings: Settings, query: str, **kwargs) -> set[str]:
+    result = search(es, settings, query, size=50, **kwargs)
+    names = {a.article_id: name for name, a in ARTICLES.items()}
+    return {names[h.article_id] for h in result.hits}
+
+
+def test_setup_index_is_idempotent(es: Elasticsearch, indexed: Settings) -> None:
+    again = setup_index(es, indexed)
+    assert again["index_created"] is False
+    assert again["index"] == f"{indexed.index_alias}-000001"
+    assert write_index(es, indexed.index_alias) == again["index"]
+    assert list(alias_indices(es, indexed.index_alias)) == [again["index"]]
+
+
+@pytest.mark.parametrize("query", ["سوريا", "سُورِيَا", "سـوريـا", "سوريا\u200f"])
+def test_syria_finds_every_clitic_form(es: Elasticsearch, indexed: Settings, query: str) -> None:
+    # seed: لـسوريا / لـ سوريا; wa: وسوريا only; bi: بسوريا only
+    found = _ids(es, indexed, query)
+    assert {"seed", "wa", "bi"} <= found
+    assert "football" not in found
+
+
+def test_clitic_query_finds_bare_form(es: Elasticsearch, indexed: Settings) -> None:
+    assert {"seed", "wa", "bi"} <= _ids(es, indexed, "لسوريا")
+    assert {"seed", "wa", "bi"} <= _ids(es, indexed, "وسوريا")
+
+
+def test_definite_article_is_optional(es: Elasticsearch, indexed: Settings) -> None:
+    assert "seed" in _ids(es, indexed, "الشيباني")  # the seed writes شيباني
+    assert "seed" in _ids(es, indexed, "شيباني")
+
+
+@pytest.mark.parametrize(
+    "query", ["الأمم المتحدة", "الامم المتحده", "إعادة الإعمار", "اعادة الاعمار", "آعادة"]
+)
+def test_hamza_alef_and_teh_marbuta_variants(es: Elasticsearch, indexed: Settings, query: str) -> None:
+    assert "bi" in _ids(es, indexed, query)
+
+
+def test_arabic_indic_digits_find_ascii_digits(es: Elasticsearch, indexed: Settings) -> None:
+    assert _ids(es, indexed, "٢٠٢٥") == {"budget"}
+    assert "budget" in _ids(es, indexed, "موازنة ۲۰۲۵")  # Persian digits too
+
+
+@pytest.mark.parametrize("query", ["Lavrov", "lavrov", "LAVROV", "Lavróv", "Sergey Lavrov"])
+def test_latin_name(es: Elasticsearch, indexed: Settings, query: str) -> None:
+    assert _ids(es, indexed, query) == {"latin"}
+
+
+def test_highlights_mark_the_matches(es: Elasticsearch, indexed: Settings) -> None:
+    result = search(es, indexed, "سوريا", size=10)
+    hit = next(h for h in result.hits if h.article_id == ARTICLES["wa"].article_id)
+    assert "<mark>" in hit.highlights["title"][0]
+    assert "<mark>وسوريا</mark>" in hit.highlights["title"][0]
+    seed = next(h for h in result.hits if h.article_id == ARTICLES["seed"].article_id)
+    assert any("<mark>" in fragment for fragment in seed.highlights["body"])
+
+
+def test_facets_count_by_source_section_and_date(es: Elasticsearch, indexed: Settings) -> None:
+    result = search(es, indexed, "سوريا")
+    sources = {b.key: b.count for b in result.facets["source"]}
+    assert sources == {"alpha": 1, "beta": 2}
+    sections = {b.key: b.count for b in result.facets["section"]}
+    assert sections == {"سياسة": 2, "اقتصاد": 1}
+    assert sum(b.count for b in result.facets["published"]) == 3
+
+
+def test_filters_by_source_and_date(es: Elasticsearch, indexed: Settings) -> None:
+    assert _ids(es, indexed, "سوريا", sources=["beta"]) == {"wa", "bi"}
+    assert _ids(es, indexed, "سوريا", since="2025-08-01") == {"wa", "bi"}
+    assert _ids(es, indexed, "سوريا", until="2025-08-01") == {"seed", "wa"}  # whole day included
+    assert _ids(es, indexed, "سوريا", since="2025-08-02", until="2025-08-31") == {"bi"}
+    assert _ids(es, indexed, "", sources=["delta"]) == {"football"}  # browse without words
+
+
+def test_sort_by_date(es: Elasticsearch, indexed: Settings) -> None:
+    result = search(es, indexed, "سوريا", sort="date")
+    dates = [h.published_at for h in result.hits]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_exclusion_and_phrase_operators(es: Elasticsearch, indexed: Settings) -> None:
+    assert _ids(es, indexed, "سوريا -موسكو") == {"wa", "bi"}
+    assert "bi" in _ids(es, indexed, '"إعادة الإعمار"')
+
+
+@pytest.mark.parametrize(
+    "query", ["title:foo OR *", '"', "(", ")", "*", "\\", "سوريا)", '"سوريا', "a~2 /x.*/ [1 TO 2] {!x}", "-"]
+)
+def test_hostile_syntax_is_safe(es: Elasticsearch, indexed: Settings, query: str) -> None:
+    result = search(es, indexed, query)  # never raises
+    if query in ("title:foo OR *", "*", "\\", "(", ")", '"', "-"):
+        assert result.total == 0  # no field or wildcard syntax: it matches nothing, not everything
+
+
+def test_near_duplicate_joins_cluster_of_indexed_copy(es: Elasticsearch, indexed: Settings) -> None:
+    seed = ARTICLES["seed"]
+    copy = _article(
+        "seed-copy",
+        "epsilon",
+        "وزير الخارجية السوري في موسكو",
+        SEED.replace("لـسوريا", "لسوريا") + "\nتابعونا للمزيد.",
+        datetime(2025, 7, 29, 9, tzinfo=UTC),
+        "سياسة",
+    )
+    docs = [to_document(copy)]
+    assert assign_clusters(es, indexed.index_alias, docs) == 1
+    assert docs[0]["cluster_id"] == seed.article_id
