@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 
 import typer
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from pipelines import stack
@@ -22,6 +25,42 @@ class Service(StrEnum):
     elasticsearch = "elasticsearch"
 
 
+@contextlib.contextmanager
+def _steps() -> Iterator[Callable[[str], None]]:
+    """A progress callback: one line per step with its elapsed time (plain lines when not a terminal)."""
+    last: list[str] = []
+    if not console.is_terminal:
+
+        def plain(message: str) -> None:
+            if not last or last[-1] != message:
+                last.append(message)
+                console.print(f"... {message}", highlight=False)
+
+        yield plain
+        return
+    columns = (
+        SpinnerColumn(finished_text="[green]✓[/green]"),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console) as bar:
+        tasks: list = []
+
+        def update(message: str) -> None:
+            if last and last[-1] == message:
+                return
+            if tasks:
+                bar.update(tasks[-1], total=1, completed=1)
+            last.append(message)
+            tasks.append(bar.add_task(message, total=None))
+
+        try:
+            yield update
+        finally:
+            if tasks:
+                bar.update(tasks[-1], total=1, completed=1)
+
+
 def _names(only: list[Service] | None) -> list[str] | None:
     return [s.value for s in only] if only else None
 
@@ -32,8 +71,8 @@ def up(
 ) -> None:
     """Start the servers that are not running and wait until they answer."""
     try:
-        with console.status("starting the local stack") as spinner:
-            results = stack.up(_names(only), progress=lambda msg: spinner.update(msg))
+        with _steps() as progress:
+            results = stack.up(_names(only), progress=progress)
     except StackError as exc:
         console.print(f"[red]stack up failed[/red]: {exc}", highlight=False)
         raise typer.Exit(1) from exc
@@ -52,8 +91,8 @@ def down(
     only: list[Service] = typer.Option(None, "--only", help="Stop only this service (repeatable)."),
 ) -> None:
     """Stop the servers `khabar stack up` started (by pid file; never anything else)."""
-    with console.status("stopping the local stack") as spinner:
-        stopped = stack.down(_names(only), progress=lambda msg: spinner.update(msg))
+    with _steps() as progress:
+        stopped = stack.down(_names(only), progress=progress)
     for name, pid in stopped:
         console.print(f"{name}: " + (f"stopped pid {pid}" if pid else "was not started by khabar"))
 

@@ -17,6 +17,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+# Console logs (JVM stdout/stderr) are appended across starts; roll them past this size.
+_MAX_CONSOLE_LOG = 20 * 1024 * 1024
+
 # Processes spawned by this Python process: poll() tells exit for sure and reaps the zombie.
 _children: dict[int, subprocess.Popen[bytes]] = {}
 
@@ -42,6 +45,8 @@ def spawn(
         raise ValueError(f"marker {marker!r} must appear in the command line")
     log_file.parent.mkdir(parents=True, exist_ok=True)
     pid_file.parent.mkdir(parents=True, exist_ok=True)
+    if log_file.is_file() and log_file.stat().st_size > _MAX_CONSOLE_LOG:
+        log_file.replace(log_file.with_name(log_file.name + ".1"))  # keep one previous run
     with log_file.open("ab") as log:
         log.write(f"\n--- {time.strftime('%Y-%m-%dT%H:%M:%S')} starting: {' '.join(argv)}\n".encode())
         log.flush()
