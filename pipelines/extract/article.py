@@ -20,6 +20,7 @@ from pipelines.errors import ExtractionError
 from pipelines.extract.body import MIN_BODY_CHARS, extract_body
 from pipelines.extract.dates import find_dates, zone
 from pipelines.extract.metadata import read_metadata
+from pipelines.extract.page import scan
 from pipelines.model import Article, RawPage, article_id_for, content_hash_for
 from pipelines.normalize.arabic import clean_display
 from pipelines.normalize.urls import resolve_canonical
@@ -79,10 +80,11 @@ def extract_article(
         raise ExtractionError("304 Not Modified: nothing to extract", reason="empty_page")
     html = page_html(page)
     soup = BeautifulSoup(html, "lxml")
-    if not soup.get_text(" ", strip=True):
+    index = scan(soup)
+    if not index.has_text:
         raise ExtractionError("the page has no text", reason="empty_page")
     url = page.final_url or page.url
-    md = read_metadata(soup)
+    md = read_metadata(index)
 
     title = _selected_text(soup, selectors, "title") or md.title
     if not title:
@@ -93,7 +95,7 @@ def extract_article(
     body_text = body.text
 
     dates = find_dates(
-        soup,
+        index,
         html,
         md.dates,
         fetched_at=page.fetched_at,

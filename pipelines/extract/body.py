@@ -158,7 +158,10 @@ def _xml_blocks(xml: str) -> list[Block]:
     main = root.find("main") if root is not None else None
     if main is None:
         return []
-    pieces = (piece for element in main for piece in _xml_pieces(element))
+    pieces: list[tuple[str, str]] = [("p", main.text or "")]
+    for element in main:
+        pieces.extend(_xml_pieces(element))
+        pieces.append(("p", element.tail or ""))  # loose text between elements is a paragraph too
     return [b for kind, text in pieces if (b := _block(kind, text)) is not None]
 
 

@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bs4 import BeautifulSoup
-
 from pipelines.extract.arabic_dates import parse_arabic_date
+from pipelines.extract.page import PageIndex
 from pipelines.normalize.arabic import fold_digits
 
 log = logging.getLogger(__name__)
@@ -108,15 +107,15 @@ def _sane(value: datetime | None, now: datetime | None) -> datetime | None:
     return value
 
 
-def _time_elements(soup: BeautifulSoup) -> list[tuple[str, str]]:
-    """(value, kind) from <time datetime> and itemprop elements, datePublished first."""
+def _time_elements(page: PageIndex) -> list[tuple[str, str]]:
+    """(value, kind) from itemprop date elements and <time datetime>, datePublished first."""
     found: list[tuple[str, str]] = []
-    for tag in soup.find_all(attrs={"itemprop": re.compile(r"^date(Published|Created|Modified)$", re.I)}):
+    for tag in page.itemprop_dates:
         value = tag.get("datetime") or tag.get("content")
         if value:
             kind = "updated" if "modified" in str(tag.get("itemprop")).lower() else "published"
             found.append((str(value), kind))
-    for tag in soup.find_all("time"):
+    for tag in page.times:
         value = tag.get("datetime") or tag.get("pubdate")
         if value and str(value).strip():
             classes = " ".join(tag.get("class") or []).lower()
@@ -125,18 +124,13 @@ def _time_elements(soup: BeautifulSoup) -> list[tuple[str, str]]:
     return found
 
 
-_DATE_CLASS = re.compile(r"date|time|publish|posted|byline|meta|تاريخ", re.I)
-
-
-def _dated_elements(soup: BeautifulSoup) -> list[str]:
+def _dated_elements(page: PageIndex) -> list[str]:
     """Short texts of elements whose class or id says they hold a date (the page's dateline)."""
     texts = []
-    for tag in soup.find_all(["span", "div", "p", "small", "li", "time", "em"], limit=5000):
-        marker = " ".join(tag.get("class") or []) + " " + str(tag.get("id") or "")
-        if _DATE_CLASS.search(marker):
-            text = tag.get_text(" ", strip=True)
-            if 6 <= len(text) <= 80 and re.search(r"\d", fold_digits(text)):
-                texts.append(text)
+    for tag in page.dated:
+        text = tag.get_text(" ", strip=True)
+        if 6 <= len(text) <= 80 and re.search(r"\d", fold_digits(text)):
+            texts.append(text)
     return texts[:20]
 
 
@@ -156,7 +150,7 @@ def _htmldate(html: str, now: datetime | None, tz: tzinfo) -> datetime | None:
 
 
 def find_dates(
-    soup: BeautifulSoup,
+    page: PageIndex,
     html: str,
     candidates: list[tuple[str, str, str]],
     *,
@@ -167,7 +161,7 @@ def find_dates(
 ) -> FoundDates:
     """Published and updated dates of a page (see the module docstring for the order)."""
     ordered = list(candidates)
-    ordered += [(value, "time-element", kind) for value, kind in _time_elements(soup)]
+    ordered += [(value, "time-element", kind) for value, kind in _time_elements(page)]
     if selector_text:
         ordered.append((selector_text, "selector", "published"))
 
@@ -188,7 +182,7 @@ def find_dates(
         if found is not None:
             published = (found, "htmldate")
     if published is None:
-        for text in _dated_elements(soup):
+        for text in _dated_elements(page):
             parsed = parse_date(text, tz=tz, now=fetched_at)
             if parsed is not None:
                 published = (parsed, "text")

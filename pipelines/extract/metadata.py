@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 
+from pipelines.extract.page import PageIndex
 from pipelines.normalize.arabic import clean_display, normalize_text
 
 ARTICLE_TYPES = frozenset(
@@ -108,10 +109,10 @@ def _types(node: dict) -> set[str]:
     return {str(v).rsplit("/", 1)[-1].lower() for v in values if v}
 
 
-def json_ld_article(soup: BeautifulSoup) -> dict | None:
+def json_ld_article(scripts: list[Tag]) -> dict | None:
     """The page's article object from JSON-LD, the one with the most text if there are several."""
     articles = []
-    for script in soup.find_all("script", type=re.compile(r"ld\+json", re.I)):
+    for script in scripts:
         for node in _nodes(_load_json_ld(script.string or script.get_text() or "")):
             if _types(node) & ARTICLE_TYPES:
                 articles.append(node)
@@ -158,9 +159,9 @@ def _keywords(value: Any) -> list[str]:
 # --- meta tags ------------------------------------------------------------------------------------
 
 
-def _meta_map(soup: BeautifulSoup) -> dict[str, list[str]]:
+def _meta_map(metas: list[Tag]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for tag in soup.find_all("meta"):
+    for tag in metas:
         content = tag.get("content")
         if content is None or not str(content).strip():
             continue
@@ -179,8 +180,10 @@ def _first(meta: dict[str, list[str]], *keys: str) -> str:
     return ""
 
 
-def _link(soup: BeautifulSoup, rel: str) -> str | None:
-    for tag in soup.find_all("link", href=True):
+def _link(links: list[Tag], rel: str) -> str | None:
+    for tag in links:
+        if not tag.get("href"):
+            continue
         rels = tag.get("rel") or []
         rels = rels if isinstance(rels, list) else str(rels).split()
         if rel in (r.lower() for r in rels):
@@ -201,7 +204,8 @@ def _site_names(meta: dict[str, list[str]], ld: dict | None) -> set[str]:
         name = name.strip().lstrip("@")
         host = re.match(r"^(?:https?://)?(?:www\.)?([\w-]+)\.[\w.]+/?$", name)
         folded.add(normalize_text(host.group(1) if host else name))
-    return {f for f in folded if f}
+    # a CMS that fills og:site_name with the headline must not make the headline a "site name"
+    return {f for f in folded if f and len(f.split()) <= 5}
 
 
 def _strip_site_name(title: str, site_names: set[str]) -> str:
@@ -223,8 +227,7 @@ def _is_site_level(text: str, site_names: set[str]) -> bool:
     return named and len(folded.split()) <= 8
 
 
-def _language(soup: BeautifulSoup, meta: dict[str, list[str]], ld: dict | None) -> str | None:
-    html = soup.find("html")
+def _language(html: Tag | None, meta: dict[str, list[str]], ld: dict | None) -> str | None:
     candidates = [
         html.get("lang") if isinstance(html, Tag) else None,
         html.get("xml:lang") if isinstance(html, Tag) else None,
@@ -241,15 +244,14 @@ def _language(soup: BeautifulSoup, meta: dict[str, list[str]], ld: dict | None) 
 # --- entry point ----------------------------------------------------------------------------------
 
 
-def read_metadata(soup: BeautifulSoup) -> Metadata:
-    meta = _meta_map(soup)
-    ld = json_ld_article(soup)
+def read_metadata(page: PageIndex) -> Metadata:
+    meta = _meta_map(page.metas)
+    ld = json_ld_article(page.json_ld)
     md = Metadata()
     md.site_name = clean_display(_first(meta, "og:site_name", "application-name")) or None
 
     site_names = _site_names(meta, ld)
-    h1 = soup.find("h1")
-    title_tag = soup.find("title")
+    h1, title_tag = page.h1, page.title
     titles = [
         _text(ld.get("headline")) if ld else "",
         _first(meta, "og:title", "twitter:title", "dc.title", "title"),
@@ -306,10 +308,10 @@ def read_metadata(soup: BeautifulSoup) -> Metadata:
     md.tags = md.tags or _keywords(meta.get("article:tag", []) or _first(meta, "news_keywords", "keywords"))
     md.image = md.image or _first(meta, "og:image", "og:image:url", "twitter:image") or None
 
-    md.canonical = _link(soup, "canonical")
+    md.canonical = _link(page.links, "canonical")
     md.og_url = _first(meta, "og:url") or None
-    md.amp_link = _link(soup, "amphtml")
-    md.language = _language(soup, meta, ld)
+    md.amp_link = _link(page.links, "amphtml")
+    md.language = _language(page.html_tag, meta, ld)
 
     for key, source, kind in META_DATE_KEYS:
         for value in meta.get(key, []):

@@ -1,0 +1,63 @@
+"""One walk over the parsed page, collecting every element the metadata and date readers need.
+
+BeautifulSoup's ``find_all`` walks the whole tree on each call; a page has a dozen of those
+lookups, so they are gathered here in a single pass over ``soup.descendants``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bs4 import BeautifulSoup, Tag
+
+_DATE_ITEMPROP = re.compile(r"^date(published|created|modified)$")
+_DATE_CLASS = re.compile(r"date|time|publish|posted|byline|meta|تاريخ", re.I)
+_DATED_TAGS = frozenset({"span", "div", "p", "small", "li", "time", "em"})
+
+
+@dataclass
+class PageIndex:
+    soup: BeautifulSoup
+    html_tag: Tag | None = None
+    title: Tag | None = None
+    h1: Tag | None = None
+    metas: list[Tag] = field(default_factory=list)
+    links: list[Tag] = field(default_factory=list)
+    json_ld: list[Tag] = field(default_factory=list)
+    times: list[Tag] = field(default_factory=list)
+    itemprop_dates: list[Tag] = field(default_factory=list)
+    dated: list[Tag] = field(default_factory=list)  # class/id says "date", "time", "byline"...
+    has_text: bool = False
+
+
+def scan(soup: BeautifulSoup) -> PageIndex:
+    index = PageIndex(soup=soup)
+    for node in soup.descendants:
+        if not isinstance(node, Tag):
+            continue
+        name = node.name
+        attrs = node.attrs
+        if name == "meta":
+            index.metas.append(node)
+        elif name == "link":
+            index.links.append(node)
+        elif name == "script":
+            if "ld+json" in str(attrs.get("type", "")).lower():
+                index.json_ld.append(node)
+        elif name == "time":
+            index.times.append(node)
+        elif name == "title" and index.title is None:
+            index.title = node
+        elif name == "h1" and index.h1 is None:
+            index.h1 = node
+        elif name == "html" and index.html_tag is None:
+            index.html_tag = node
+        if "itemprop" in attrs and _DATE_ITEMPROP.match(str(attrs["itemprop"]).lower()):
+            index.itemprop_dates.append(node)
+        if name in _DATED_TAGS and ("class" in attrs or "id" in attrs) and len(index.dated) < 200:
+            marker = " ".join(attrs.get("class") or []) + " " + str(attrs.get("id") or "")
+            if _DATE_CLASS.search(marker):
+                index.dated.append(node)
+    index.has_text = next(soup.stripped_strings, None) is not None
+    return index
