@@ -66,11 +66,16 @@ def generate_schema(name: str) -> dict[str, Any]:
 
 def _strip_titles(node: Any) -> None:
     # pydantic's per-property titles only repeat the property names; they would make every
-    # docstring tweak look like a contract change.
+    # docstring tweak look like a contract change. (A *property* named "title" stays, of course.)
     if isinstance(node, dict):
-        node.pop("title", None)
-        for value in node.values():
-            _strip_titles(value)
+        if isinstance(node.get("title"), str):
+            del node["title"]
+        for key, value in node.items():
+            if key in ("properties", "$defs"):
+                for sub in value.values():
+                    _strip_titles(sub)
+            else:
+                _strip_titles(value)
     elif isinstance(node, list):
         for value in node:
             _strip_titles(value)

@@ -83,6 +83,15 @@ def test_invalid_article_reports_each_broken_field() -> None:
     assert any("'title' is a required property" in e for e in errors)
 
 
+def test_every_model_field_is_described_in_the_schema() -> None:
+    for name, (model, _) in CONTRACTS.items():
+        schema = generate_schema(name)
+        fields = {f.alias or n for n, f in model.model_fields.items()}
+        assert fields == set(schema["properties"]), name
+    message = make_article(3).to_message() | {"title": ""}
+    assert any(e.startswith("title:") for e in schema_errors("news.articles.v1", message))
+
+
 def test_v1_reader_accepts_a_later_v1_message_with_unknown_fields() -> None:
     """Additive change within major 1: new top-level and nested fields, a later minor version."""
     message = make_article(4).to_message()
