@@ -1,0 +1,84 @@
+"""Fixtures for scraping tests: the sample site on 127.0.0.1, fast settings, a fresh crawl state.
+
+Import them into a test module (``from sample_site_fixtures import site, settings, fetcher, state``).
+Everything goes over real HTTP; the site records every request server-side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipelines.config import Settings
+from pipelines.fetch import CrawlState, Fetcher
+from pipelines.sample_site import SampleSite
+from pipelines.sources import Discovery, ListingPage, SourceConfig
+
+RETRY_AFTER = 1  # seconds the sample site asks for on 429
+READ_TIMEOUT = 0.5
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[SampleSite]:
+    with SampleSite(slow_seconds=3.0, retry_after=RETRY_AFTER) as served:
+        yield served
+
+
+def fast_settings(tmp_path: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "home": tmp_path,
+        "state_url": f"sqlite:///{tmp_path / 'crawl-state.sqlite3'}",
+        "connect_timeout": READ_TIMEOUT,
+        "read_timeout": READ_TIMEOUT,
+        "max_retries": 1,
+        "max_response_bytes": 300_000,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return fast_settings(tmp_path)
+
+
+@pytest.fixture
+def fetcher(settings: Settings) -> Iterator[Fetcher]:
+    with Fetcher(settings, backoff_base=0.01) as client:
+        yield client
+
+
+@pytest.fixture
+def state(settings: Settings) -> Iterator[CrawlState]:
+    crawl_state = CrawlState(settings.state_db_url)
+    yield crawl_state
+    crawl_state.close()
+
+
+def source_for(
+    site: SampleSite,
+    *,
+    feeds: tuple[str, ...] = (),
+    sitemaps: tuple[str, ...] = (),
+    listing: str | None = None,
+    rate_limit: float = 0.05,
+    allow_private: bool = True,
+    source_id: str = "sample-test",
+) -> SourceConfig:
+    """A source on the sample site with only the given discovery documents (paths)."""
+    return SourceConfig(
+        id=source_id,
+        name="أخبار العينة",
+        homepage=site.url("/news/"),
+        rate_limit=rate_limit,
+        allow_private_network=allow_private,
+        discovery=Discovery(
+            feeds=[site.url(p) for p in feeds],
+            sitemaps=[site.url(p) for p in sitemaps],
+            listings=[ListingPage(url=site.url(listing), selector="ul.story-list a.story-link")]
+            if listing
+            else [],
+        ),
+    )
