@@ -175,6 +175,25 @@ def test_tail_prints_key_position_headers_and_title(topic_settings: Settings) ->
     assert article.title in run.stdout
 
 
+def test_the_example_consumer_prints_articles_and_restarts_from_a_time(topic_settings: Settings) -> None:
+    articles = [make_article(i) for i in range(5)]
+    publish_articles(articles, topic_settings)
+    example = Path(__file__).resolve().parents[2] / "examples" / "consumer.py"
+    base = [sys.executable, str(example), "--bootstrap", topic_settings.kafka_bootstrap]
+    base += ["--topic", topic_settings.topic_articles, "--group", f"{topic_settings.topic_articles}.example"]
+    first = subprocess.run([*base, "--limit", "5"], capture_output=True, text=True, timeout=120, check=True)
+    assert all(a.title in first.stdout for a in articles)
+    # The group committed: nothing new now, unless it restarts from a point in time.
+    again = subprocess.run(
+        [*base, "--since", "2000-01-01T00:00:00+00:00", "--limit", "5"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert sum(a.title in again.stdout for a in articles) == 5
+
+
 # -- a broker restart in the middle of publishing --------------------------------------------------
 
 
