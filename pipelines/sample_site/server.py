@@ -1,7 +1,7 @@
 """The sample news site, served over real HTTP by a threaded ``http.server`` in a background thread.
 
 Good pages: ``/news/`` (listing), ``/news/<slug>.html``, ``/amp/<slug>.html``, ``/go/<slug>`` (301),
-``/feeds/rss.xml``, ``/feeds/atom.xml``, ``/sitemap_index.xml`` -> ``/sitemaps/{news,pages}.xml``,
+``/feeds/rss.xml``, ``/feeds/atom.xml``, ``/feeds/amp.xml`` (AMP variants), ``/sitemap_index.xml`` -> ``/sitemaps/{news,pages}.xml``,
 ``/robots.txt`` (disallows ``/private/``). Bad cases live at their own paths (:data:`BAD_CASES`) and
 are all listed in ``/feeds/bad-cases.xml``; ``/feeds/cases/<name>.xml`` lists one of them next to a
 good article. Every request is recorded server-side
@@ -198,6 +198,11 @@ class _Handler(BaseHTTPRequestHandler):
             return self._ok(render.rss(items, base, site.build_time), "application/rss+xml; charset=utf-8")
         if path == "/feeds/atom.xml":
             return self._ok(render.atom(site.articles(), base, site.build_time), "application/atom+xml")
+        if path == "/feeds/amp.xml":  # the AMP variants: their canonical links lead back to /news/
+            items = [
+                (a.title, f"{base}/amp/{a.slug}.html", a.published, "") for a in site.articles() if a.amp
+            ]
+            return self._ok(render.rss(items, base, site.build_time), "application/rss+xml")
         if path == "/sitemap_index.xml":
             maps = ["/sitemaps/news.xml", "/sitemaps/pages.xml"]
             return self._ok(render.sitemap_index(base, maps, site.build_time), "application/xml")

@@ -151,6 +151,19 @@ def test_windows_1256_page_decodes_to_correct_arabic(site, fetcher) -> None:
     assert "الوكالة المغربية للطاقة المستدامة" in article.body_text
 
 
+def test_amp_variant_is_the_same_article_as_its_canonical_page(site, settings, fetcher, state) -> None:
+    result = scrape_source(source_for(site, feeds=("/feeds/amp.xml",)), settings, state=state, client=fetcher)
+    amp_articles = [a for a in site.articles() if a.amp]
+    assert len(result.articles) == len(amp_articles) >= 2
+    assert all("/amp/" in a.url for a in result.articles)
+    assert {a.canonical_url for a in result.articles} == {site.url(a.path) for a in amp_articles}
+    seed = next(a for a in result.articles if a.canonical_url.endswith("/lavrov-shaibani-moscow.html"))
+    page = fetcher.fetch(seed.canonical_url, policy=LOCAL)
+    canonical = extract_article(page, source_id=seed.source_id)
+    assert canonical.article_id == seed.article_id
+    assert state.record_article(canonical) is False  # already seen through its AMP variant
+
+
 # --- SSRF guard ----------------------------------------------------------------------------------
 def test_loopback_refused_unless_the_source_allows_it(site, settings, fetcher, state) -> None:
     mark = len(site.requests)
