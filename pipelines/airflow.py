@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
+from pathlib import Path
 from typing import Any, Protocol
 
-from pipelines.config import Settings
+from pipelines.config import PROJECT_ROOT, Settings
 from pipelines.logs import redact
 
 log = logging.getLogger(__name__)
 
+DAGS_FOLDER = PROJECT_ROOT / "dags"
 KAFKA_CONN_ID = "khabar_kafka"
 ES_CONN_ID = "khabar_elasticsearch"
 
@@ -132,3 +135,79 @@ def es_overrides(conn: ConnectionLike) -> dict[str, Any]:
     if extra.get("ca_certs"):
         out["es_ca_certs"] = str(extra["ca_certs"])
     return out
+
+
+# --- Running a DAG once, outside a scheduler (the demo; `python -m pipelines.airflow test news_ingest`) ---
+
+
+def airflow_environment(airflow_home: Path, dags_folder: Path = DAGS_FOLDER) -> dict[str, str]:
+    """Environment for an Airflow home with a SQLite metadata DB and khabar's DAG folder.
+
+    Set it before ``airflow`` is imported: Airflow reads its configuration on import.
+    """
+    return {
+        "AIRFLOW_HOME": str(airflow_home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{airflow_home / 'airflow.db'}",
+    }
+
+
+def migrate_metadata_db() -> None:
+    """Create the metadata DB, or migrate it to this Airflow's schema; quick when already current."""
+    from airflow.utils import db
+
+    try:
+        db.check_migrations(timeout=0)
+    except TimeoutError:
+        db.initdb()  # new database: tables from the ORM; old one: alembic migrations
+
+
+def test_dag(dag_id: str, *, run_conf: dict[str, Any] | None = None, conn_file: str | None = None) -> dict:
+    """Run one DAG run in this process with ``dag.test()``; states and the final XComs as a dict."""
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    migrate_metadata_db()
+    from airflow.configuration import conf
+
+    bag = DagBag(dag_folder=conf.get("core", "dags_folder"))
+    if dag_id not in bag.dags:
+        raise RuntimeError(f"DAG {dag_id!r} not found; import errors: {bag.import_errors}")
+    run = bag.dags[dag_id].test(run_conf=run_conf, conn_file_path=conn_file)
+    tasks = [
+        {"task_id": ti.task_id, "map_index": ti.rendered_map_index or ti.map_index, "state": str(ti.state)}
+        for ti in run.get_task_instances()
+    ]
+    leaves = [t.task_id for t in bag.dags[dag_id].leaves]
+    with create_session() as session:
+        rows = session.scalars(
+            XComModel.get_many(run_id=run.run_id, key="return_value", dag_ids=dag_id, task_ids=leaves)
+        ).all()
+        xcoms = {r.task_id: XComModel.deserialize_value(r) for r in rows if r.map_index < 0}
+    return {"dag_id": dag_id, "run_id": run.run_id, "state": str(run.state), "tasks": tasks, "xcoms": xcoms}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pipelines.airflow test DAG_ID [--conf JSON] [--conn-file PATH]``: prints the result JSON last."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m pipelines.airflow")
+    sub = parser.add_subparsers(dest="command", required=True)
+    test = sub.add_parser("test", help="run one DAG run with dag.test()")
+    test.add_argument("dag_id")
+    test.add_argument("--conf", default="{}", help="run conf (params) as JSON")
+    test.add_argument("--conn-file", default=None, help="Airflow connections file (JSON/YAML)")
+    args = parser.parse_args(argv)
+    result = test_dag(args.dag_id, run_conf=json.loads(args.conf), conn_file=args.conn_file)
+    sys.stdout.write(RESULT_MARKER + json.dumps(result, ensure_ascii=False, default=str) + "\n")
+    return 0 if result["state"] == "success" else 1
+
+
+#: Prefix of the result line ``main`` prints after Airflow's own logging.
+RESULT_MARKER = "KHABAR_DAG_RESULT "
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -19,6 +19,8 @@ from pipelines.config import Settings, get_settings
 from pipelines.errors import ConfigError, FetchError, PublishError
 
 if TYPE_CHECKING:
+    from pipelines.fetch import CrawlState
+    from pipelines.model import Article
     from pipelines.sources import SourceConfig
 
 log = logging.getLogger(__name__)
@@ -51,10 +53,10 @@ def ingest_source(
 ) -> dict[str, Any]:
     """Scrape ``source_id`` and publish its articles, pages and error records; return the counts.
 
-    Raises (so the task fails and retries) when the source gave nothing but discovery errors, or
+    Raises (so the task fails and retries) when no feed, sitemap or listing of the source answered, or
     when Kafka did not acknowledge every article: re-publishing is harmless (key = article_id).
     """
-    from pipelines.dlq import DeadLetterWriter
+    from pipelines.fetch import CrawlState
     from pipelines.publish import publish_articles
     from pipelines.scrape import scrape_source
 
@@ -63,32 +65,52 @@ def ingest_source(
         raise ConfigError(f"unknown source id {source_id!r}", reason="unknown_source")
     source = by_id[source_id]
 
-    result = scrape_source(source, settings, limit=limit)
-    errors = list(result.errors)
-    error_classes = Counter(e.error_class for e in errors)
-
-    if not result.articles and not result.pages and errors and all(e.stage == "discover" for e in errors):
-        raise FetchError(
-            f"{source_id}: discovery failed ({', '.join(sorted(error_classes))})", reason="source_unreachable"
+    state = CrawlState.from_settings(settings)
+    try:
+        result = scrape_source(source, settings, state=state, limit=limit)
+        errors = list(result.errors)
+        error_classes = Counter(e.error_class for e in errors)
+        answered = result.counts.get("discovery_documents", 0) + result.counts.get(
+            "discovery_not_modified", 0
         )
-
-    outcomes = publish_articles(result.articles, settings, pages=result.pages) if result.articles else []
-    failed = [o for o in outcomes if not getattr(o, "ok", True)]
+        if not answered and any(e.stage == "discover" for e in errors):
+            raise FetchError(
+                f"{source_id}: discovery failed ({', '.join(sorted(error_classes))})",
+                reason="source_unreachable",
+            )
+        try:
+            outcomes = (
+                publish_articles(result.articles, settings, pages=result.pages) if result.articles else []
+            )
+        except Exception:
+            _forget(state, source_id, result.articles)
+            raise
+        failed = [o for o in outcomes if not o.ok]
+        _forget(
+            state, source_id, [a for a in result.articles if a.article_id in {o.article_id for o in failed}]
+        )
+    finally:
+        state.close()
 
     dead_lettered = 0
     if errors:
+        from pipelines.dlq import DeadLetterWriter
+
         with DeadLetterWriter(settings) as dlq:
             for record in errors:
                 dlq.send(dlq.build(stage=record.stage, error=record, url=record.url))
                 dead_lettered += 1
             dlq.flush(timeout=60)
 
+    by_status = Counter((o.topic, o.status) for o in outcomes)
     counts: dict[str, Any] = {
         "source_id": source_id,
-        **{k: v for k, v in dict(getattr(result, "counts", {}) or {}).items() if isinstance(v, int)},
+        **{k: v for k, v in result.counts.items() if isinstance(v, int)},
         "articles": len(result.articles),
         "pages": len(result.pages),
-        "published": len(outcomes) - len(failed),
+        "published": by_status[(settings.topic_articles, "published")],
+        "rejected": by_status[(settings.topic_articles, "dead_lettered")],  # invalid or too large: in the DLQ
+        "pages_published": by_status[(settings.topic_pages, "published")],
         "publish_failed": len(failed),
         "errors": len(errors),
         "dead_lettered": dead_lettered,
@@ -102,6 +124,27 @@ def ingest_source(
             transient=True,
         )
     return counts
+
+
+def _forget(state: CrawlState, source_id: str, articles: list[Article]) -> None:
+    """Make the next run fetch and publish these articles again: Kafka never acknowledged them,
+    but the scrape already recorded them as seen."""
+    from sqlalchemy import delete
+
+    from pipelines.fetch.state import crawl_articles
+
+    if not articles:
+        return
+    with state.engine.begin() as conn:
+        conn.execute(
+            delete(crawl_articles).where(crawl_articles.c.article_id.in_([a.article_id for a in articles]))
+        )
+    for article in articles:
+        state.record_url(article.url, source_id=source_id, kind="page", status=None)
+    log.warning(
+        "unpublished articles forgotten by the crawl state",
+        extra={"source": source_id, "count": len(articles)},
+    )
 
 
 def summarize(source_ids: list[str], results: list[dict[str, Any] | None]) -> dict[str, Any]:

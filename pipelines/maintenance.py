@@ -7,7 +7,9 @@ failure into an exception, so an Airflow task fails (and retries) instead of rep
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any
 
 from pipelines.config import Settings
@@ -54,10 +56,24 @@ def reindex(settings: Settings) -> dict[str, Any]:
 
 
 def replay_dead_letters(
-    settings: Settings, *, stage: str | None = None, since: str | None = None, limit: int | None = None
+    settings: Settings,
+    *,
+    stage: str | None = None,
+    since: str | datetime | None = None,
+    limit: int | None = None,
+    reason: str | None = None,
 ) -> dict[str, Any]:
-    """Replay matching dead letters from the DLQ topic; counts by outcome."""
-    from pipelines.dlq import replay
+    """Replay matching dead letters (each at most once); counts by action, and what was skipped and why."""
+    from pipelines.dlq_replay import replay
 
-    result = replay(settings, stage=stage, since=since, limit=limit)
-    return asdict(result) if hasattr(result, "__dataclass_fields__") else dict(result)
+    if isinstance(since, str):
+        since = datetime.fromisoformat(since)
+        since = since if since.tzinfo else since.replace(tzinfo=UTC)
+    results = replay(settings, stage=stage or None, since=since, limit=limit, reason=reason or None)
+    skipped = Counter(r.detail or r.reason for r in results if r.action == "skipped")
+    return {
+        "matched": len(results),
+        "actions": dict(Counter(r.action for r in results)),
+        "by_stage": dict(Counter(r.stage for r in results)),
+        "skipped_because": dict(skipped),
+    }

@@ -1,0 +1,161 @@
+"""news_ingest run for real: Airflow's dag.test() against the sample site, the local Kafka and Elasticsearch.
+
+The sample site is served on 127.0.0.1 by the test; a sources file pointing at it is passed as the
+run's ``sources_file`` param; the Kafka address comes from the ``khabar_kafka`` Airflow connection
+(a connections file given to dag.test()), everything else from ``KHABAR_*`` variables with topic
+names, alias and consumer group unique to this test.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+from airflow.dag_processing.dagbag import DagBag
+from airflow.models.xcom import XComModel
+from airflow.utils.session import create_session
+from airflow.utils.state import DagRunState, TaskInstanceState
+
+from pipelines.config import Settings
+from pipelines.kafka import decode_json, make_consumer
+from pipelines.model import article_id_for
+from pipelines.sample_site import sample_sources, serve
+
+pytestmark = [pytest.mark.airflow, pytest.mark.integration, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[2]
+SEED_SLUG = "lavrov-shaibani-moscow"
+
+
+def _consume_all(settings: Settings, topic: str, *, expect_at_least: int = 1) -> list[dict]:
+    """Every message of ``topic`` from the beginning (no group: nothing is committed)."""
+    consumer = make_consumer(settings, role="test", group_id=None, auto_offset_reset="earliest")
+    try:
+        from kafka import TopicPartition
+
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        end = consumer.end_offsets(partitions)
+        values: list[dict] = []
+        while any(consumer.position(tp) < end[tp] for tp in partitions):
+            for records in consumer.poll(timeout_ms=1000).values():
+                values.extend(decode_json(r.value) for r in records)
+        assert len(values) >= expect_at_least, f"{topic}: {len(values)} messages"
+        return values
+    finally:
+        consumer.close()
+
+
+def _xcom(dag_id: str, run_id: str, task_id: str) -> list:
+    with create_session() as session:
+        rows = session.scalars(
+            XComModel.get_many(run_id=run_id, key="return_value", dag_ids=dag_id, task_ids=task_id)
+        ).all()
+        return [XComModel.deserialize_value(r) for r in rows]
+
+
+@pytest.fixture
+def khabar_env(stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """KHABAR_* variables for this test only: unique topics, alias and group; fresh crawl state."""
+    uid = uuid.uuid4().hex[:8]
+    env = {
+        "KHABAR_HOME": str(tmp_path / "home"),
+        "KHABAR_ES_URL": stack.es_url,
+        "KHABAR_TOPIC_ARTICLES": f"test.dags.articles.{uid}",
+        "KHABAR_TOPIC_PAGES": f"test.dags.pages.{uid}",
+        "KHABAR_TOPIC_DLQ": f"test.dags.dlq.{uid}",
+        "KHABAR_TOPIC_ENRICHED": f"test.dags.enriched.{uid}",
+        "KHABAR_INDEX_ALIAS": f"test-dags-{uid}",
+        "KHABAR_INDEXER_GROUP": f"test-dags-{uid}",
+        "KHABAR_ARTICLES_PARTITIONS": "2",
+        # Deliberately wrong: the khabar_kafka connection must win over the environment.
+        "KHABAR_KAFKA_BOOTSTRAP": "127.0.0.1:1",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return Settings.from_env(kafka_bootstrap=stack.kafka_bootstrap)
+
+
+def test_news_ingest_publishes_the_sample_site_and_the_indexer_makes_it_searchable(
+    airflow_db: Path, khabar_env: Settings, tmp_path: Path, es
+) -> None:
+    settings = khabar_env
+    host, port = settings.kafka_bootstrap.rsplit(":", 1)
+    conn_file = tmp_path / "connections.json"
+    conn_file.write_text(
+        json.dumps({"khabar_kafka": {"conn_type": "kafka", "host": host, "port": int(port)}})
+    )
+
+    dag = DagBag(dag_folder=str(REPO / "dags")).dags["news_ingest"]
+    with serve() as base_url:
+        sources_file = tmp_path / "sources.yaml"
+        sources = [s for s in sample_sources(base_url) if s.id in ("sample", "sample-bad")]
+        sources_file.write_text(
+            yaml.safe_dump(
+                {"sources": [s.model_dump(mode="json", exclude_none=True) for s in sources]},
+                allow_unicode=True,
+            )
+        )
+        run = dag.test(run_conf={"sources_file": str(sources_file)}, conn_file_path=str(conn_file))
+
+    # --- Airflow's view: one mapped task per source, named by its id, all green -------------------
+    assert run.state == DagRunState.SUCCESS
+    tis = {(ti.task_id, ti.map_index): ti for ti in run.get_task_instances()}
+    mapped = {
+        ti.rendered_map_index: ti.state for (task_id, _), ti in tis.items() if task_id == "ingest_source"
+    }
+    assert mapped == {"sample": TaskInstanceState.SUCCESS, "sample-bad": TaskInstanceState.SUCCESS}
+    (summary,) = _xcom("news_ingest", run.run_id, "summarize")
+    assert summary["failed"] == []
+    assert summary["succeeded"] == ["sample", "sample-bad"]
+    sample = summary["per_source"]["sample"]
+    bad = summary["per_source"]["sample-bad"]
+    assert sample["published"] >= 15
+    assert sample["publish_failed"] == 0
+    # Every bad case became an error record with its class, and went to the DLQ.
+    assert bad["errors"] >= 5
+    assert bad["dead_lettered"] == bad["errors"]
+    assert bad["error_classes"]
+
+    # --- Kafka's view: the articles are on the topic, keyed and identified by article_id ---------
+    articles = _consume_all(settings, settings.topic_articles, expect_at_least=sample["published"])
+    ids = [a["article_id"] for a in articles]
+    assert len(ids) == len(set(ids)) == sample["published"] + bad["published"]
+    for article in articles:
+        assert article["article_id"] == article_id_for(article["canonical_url"])
+    by_slug = {Path(urlsplit(a["canonical_url"]).path).stem: a for a in articles}
+    assert SEED_SLUG in by_slug
+    seed = by_slug[SEED_SLUG]
+    assert seed["source_id"] == "sample"
+    assert "سوريا" in seed["body_text"] or "سوريا" in seed["title"]
+
+    dead = _consume_all(settings, settings.topic_dlq, expect_at_least=bad["dead_lettered"])
+    assert {d["source_id"] for d in dead} >= {"sample-bad"}
+    assert all(d["reason"] and d["error_class"] for d in dead)
+
+    # --- Elasticsearch's view: the indexer makes them searchable ---------------------------------
+    from pipelines.indexer.elastic import es_client
+    from pipelines.indexer.service import IndexerService, RunOptions
+    from pipelines.indexer.template import delete_alias_and_indices, setup_index
+    from pipelines.search import search
+
+    client = es_client(settings)
+    try:
+        setup_index(client, settings)
+        summary_idx = IndexerService(settings, RunOptions.from_settings(settings, until_caught_up=True)).run()
+        assert summary_idx.exit_reason == "caught_up"
+        assert summary_idx.indexed == len(ids)
+        client.indices.refresh(index=settings.index_alias)
+
+        result = search(client, settings, "سوريا")
+        hits = result.hits if hasattr(result, "hits") else result["hits"]
+        found = [h.article_id if hasattr(h, "article_id") else h["article_id"] for h in hits]
+        assert seed["article_id"] in found
+    finally:
+        delete_alias_and_indices(client, settings.index_alias)
+        client.close()
