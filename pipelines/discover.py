@@ -13,7 +13,7 @@ canonicalized (``pipelines.normalize.urls.canonicalize_url``) and de-duplicated 
 - Listing pages: links matching the source's CSS selector.
 
 Every discovery document is fetched with a conditional GET; a 304 yields no candidates (nothing
-new there). A document that fails becomes an ``ErrorRecord`` and discovery goes on.
+new there). Sitemap indexes are the exception: always fetched in full, their children conditionally. A document that fails becomes an ``ErrorRecord`` and discovery goes on.
 """
 
 from __future__ import annotations
@@ -233,7 +233,12 @@ class _Run:
             return
         items, children = parse_sitemap(page.body, page.final_url)
         self.found.extend(items)
-        self.done(page, "sitemap")
+        if children:
+            # An index is always fetched in full: many sites never change it while its children
+            # change every few minutes, so a 304 on the index must not hide new children content.
+            self.state.record_url(page.url, source_id=self.source.id, kind="sitemap", status=page.status)
+        else:
+            self.done(page, "sitemap")
         if depth >= MAX_SITEMAP_DEPTH:
             return
         for child in children[:MAX_CHILD_SITEMAPS]:

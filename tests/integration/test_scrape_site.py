@@ -46,11 +46,19 @@ def test_discovery_finds_every_article(site, fetcher, state, kind: str, where: d
         assert all(c.published is not None for c in found.candidates)  # date hints kept
 
 
-def test_sitemap_index_children_are_followed(site, fetcher, state) -> None:
+def test_sitemap_index_children_are_followed_and_rechecked(site, fetcher, state) -> None:
+    source = source_for(site, sitemaps=("/sitemap_index.xml",))
     mark = len(site.requests)
-    discover(source_for(site, sitemaps=("/sitemap_index.xml",)), fetcher, state)
+    discover(source, fetcher, state)
     paths = [r.path for r in site.requests[mark:]]
     assert {"/sitemap_index.xml", "/sitemaps/news.xml", "/sitemaps/pages.xml"} <= set(paths)
+
+    mark = len(site.requests)
+    again = discover(source, fetcher, state)
+    sent = {r.path: r.if_none_match for r in site.requests[mark:]}
+    assert sent["/sitemap_index.xml"] is None  # the index is always read in full...
+    assert sent["/sitemaps/news.xml"] and sent["/sitemaps/pages.xml"]  # ...its children conditionally
+    assert again.not_modified == 2 and again.candidates == []
 
 
 # --- politeness ----------------------------------------------------------------------------------
