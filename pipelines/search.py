@@ -4,15 +4,17 @@
 :func:`build_request` is the pure part that turns the arguments into an Elasticsearch request.
 
 Safety: the text goes into a ``simple_query_string`` with a restricted set of operators
-(``"phrase"``, ``-exclude``, ``|`` or, ``+`` and, parentheses). That query type never fails on bad
+(``"phrase"``, ``|`` or, ``+`` and, parentheses); ``-word`` and ``-"phrase"`` are split off into a
+``must_not`` clause of their own. That query type never fails on bad
 syntax and has no field, wildcard, regexp, fuzzy or range syntax, so ``title:foo OR *`` is just
 four words, and a stray ``"`` or ``(`` is ignored. Filters are separate keyword/range clauses, never
 spliced into the text.
 
 Matching: the fields carry khabar's Arabic analysis (see :mod:`pipelines.indexer.template`), so
 ``سوريا`` finds ``لـسوريا``/``وسوريا``/``بسوريا``; ``.exact`` subfields reward the exact written form and
-a phrase match, ``.latin`` folds accents of Latin-script names. Up to three words must all match;
-longer queries need 75 % of their words (a long question still finds its answer).
+a phrase match, ``.latin`` folds accents of Latin-script names. Sorted by relevance, any word
+may match and documents with more (and rarer) words rank first; sorted by date, up to three words
+must all match and longer queries need 75 % of them (see :data:`MINIMUM_SHOULD_MATCH`).
 """
 
 from __future__ import annotations
@@ -43,8 +45,15 @@ FIELDS = [
     "body.latin^0.5",
 ]
 # No PREFIX (``*``), FUZZY (``~``), NEAR/SLOP, ESCAPE: nothing that can make a query expensive.
-FLAGS = "AND|OR|NOT|PHRASE|PRECEDENCE|WHITESPACE"
-MINIMUM_SHOULD_MATCH = "3<75%"
+# NOT is handled apart (see split_exclusions): with "any word may match", simple_query_string
+# would read "-x" as "or not x" and match almost everything.
+FLAGS = "AND|OR|PHRASE|PRECEDENCE|WHITESPACE"
+EXCLUDE_FLAGS = "PHRASE|WHITESPACE"
+_EXCLUDED = re.compile(r'(?:^|\s)-("[^"]+"|[^\s"]+)')
+# Relevance: any word may match, BM25 puts the documents with all of them first (on ARCD any
+# "must match most words" rule cost 7-40 points of recall@10). Date order does not rank by match
+# quality, so there up to three words must all match and longer queries need 75 % of them.
+MINIMUM_SHOULD_MATCH: dict[str, str] = {"relevance": "1", "date": "3<75%"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _WORDISH = re.compile(r"[^\W_]")
 SOURCE_FIELDS = [
@@ -102,6 +111,12 @@ def clean_query(query: str) -> str:
     return " ".join(_CONTROL.sub(" ", query or "").split())[:MAX_QUERY_CHARS]
 
 
+def split_exclusions(text: str) -> tuple[str, str]:
+    """``'سوريا -موسكو -"وزير الخارجية"'`` -> ``('سوريا', 'موسكو "وزير الخارجية"')``."""
+    excluded = [m.group(1) for m in _EXCLUDED.finditer(text)]
+    return " ".join(_EXCLUDED.sub(" ", text).split()), " ".join(excluded)
+
+
 def _bound(value: date | datetime | str | None, *, upper: bool) -> str | None:
     """A range bound: a bare date covers the whole day (UTC), a datetime is taken as given."""
     if value is None or value == "":
@@ -127,8 +142,11 @@ def build_request(
     size: int = 10,
     page: int = 1,
     collapse: bool = False,
+    minimum_should_match: str | None = None,
 ) -> dict[str, Any]:
     """The search request body (keyword arguments of ``Elasticsearch.search``)."""
+    if sort not in MINIMUM_SHOULD_MATCH:
+        raise ValueError(f"sort must be relevance or date, not {sort!r}")
     text = clean_query(query)
     filters: list[dict[str, Any]] = []
     must: list[dict[str, Any]]
@@ -139,6 +157,13 @@ def build_request(
     if gte or lte:
         filters.append({"range": {"published_at": {k: v for k, v in (("gte", gte), ("lte", lte)) if v}}})
 
+    text, excluded = split_exclusions(text)
+    must_not: list[dict[str, Any]] = []
+    if excluded and _WORDISH.search(excluded):
+        # any excluded word or "phrase" present removes the document
+        must_not.append(
+            {"simple_query_string": {"query": excluded, "fields": FIELDS, "flags": EXCLUDE_FLAGS}}
+        )
     if text and not _WORDISH.search(text):
         # Only operators/punctuation ("*", '"', "(", "-"): nothing to look for. simple_query_string
         # would read a lone "*" as match-all, so answer "no match" instead of everything.
@@ -151,7 +176,7 @@ def build_request(
                     "fields": FIELDS,
                     "flags": FLAGS,
                     "default_operator": "or",
-                    "minimum_should_match": MINIMUM_SHOULD_MATCH,
+                    "minimum_should_match": minimum_should_match or MINIMUM_SHOULD_MATCH[sort],
                     "analyze_wildcard": False,
                     "lenient": True,
                 }
@@ -162,13 +187,15 @@ def build_request(
             {"match_phrase": {"title.exact": {"query": text, "slop": 2, "boost": 3}}},
             {"match_phrase": {"body.exact": {"query": text, "slop": 2, "boost": 1}}},
         ]
+    elif excluded:
+        must, should = [{"match_all": {}}], []  # "-x" alone: everything without x
     else:
         must, should = [{"match_all": {}}], []
         sort = "date"  # no words: browse, newest first
 
     size = max(0, min(int(size), MAX_SIZE))
     request: dict[str, Any] = {
-        "query": {"bool": {"must": must, "should": should, "filter": filters}},
+        "query": {"bool": {"must": must, "should": should, "must_not": must_not, "filter": filters}},
         "size": size,
         "from": max(0, (max(1, int(page)) - 1) * size),
         "track_total_hits": True,

@@ -194,6 +194,11 @@ def test_sort_by_date(es: Elasticsearch, indexed: Settings) -> None:
     result = search(es, indexed, "سوريا", sort="date")
     dates = [h.published_at for h in result.hits]
     assert dates == sorted(dates, reverse=True)
+    # by date, every word of a short query must match; by relevance, full matches come first
+    assert _ids(es, indexed, "روسيا موسكو", sort="date") == {"seed"}
+    ranked = search(es, indexed, "روسيا موسكو").hits
+    assert ranked[0].article_id == ARTICLES["seed"].article_id
+    assert len(ranked) > 1  # روسيا alone still matches, below
 
 
 def test_exclusion_and_phrase_operators(es: Elasticsearch, indexed: Settings) -> None:

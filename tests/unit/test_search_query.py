@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from pipelines.search import FLAGS, build_request, clean_query, split_highlight
+from pipelines.search import FLAGS, build_request, clean_query, split_exclusions, split_highlight
 
 
 def _sqs(request: dict) -> dict:
@@ -85,3 +85,19 @@ def test_facets_and_highlights_requested() -> None:
 def test_split_highlight_unescapes_and_marks() -> None:
     fragment = "دعم &lt;b&gt; <mark>سوريا</mark> و<mark>موسكو</mark>"
     assert split_highlight(fragment) == [("دعم <b> ", False), ("سوريا", True), (" و", False), ("موسكو", True)]
+
+
+def test_words_rule_depends_on_sort() -> None:
+    assert _sqs(build_request("لافروف موسكو"))["minimum_should_match"] == "1"
+    assert _sqs(build_request("لافروف موسكو", sort="date"))["minimum_should_match"] == "3<75%"
+    with pytest.raises(ValueError):
+        build_request("x", sort="newest")  # type: ignore[arg-type]
+
+
+def test_exclusions_become_must_not() -> None:
+    assert split_exclusions('سوريا -موسكو -"وزير الخارجية"') == ("سوريا", 'موسكو "وزير الخارجية"')
+    assert split_exclusions("تيمور-ليستي") == ("تيمور-ليستي", "")  # a hyphen inside a word stays
+    request = build_request("سوريا -موسكو")
+    assert _sqs(request)["query"] == "سوريا"
+    assert request["query"]["bool"]["must_not"][0]["simple_query_string"]["query"] == "موسكو"
+    assert "NOT" not in FLAGS.split("|")  # "-x" in an OR query would mean "or not x"
