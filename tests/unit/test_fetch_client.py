@@ -130,3 +130,15 @@ def test_robots_5xx_means_disallow_all() -> None:
         fetcher.fetch(f"{PUBLIC}/a", policy=POLICY)
     assert info.value.reason == "robots_disallow"
     assert "/a" not in seen
+
+
+def test_robots_group_for_khabar_applies_to_its_full_user_agent() -> None:
+    rules = "User-agent: khabar\nDisallow: /news/\n\nUser-agent: *\nAllow: /\n"
+    fetcher, seen = _fetcher(
+        lambda r: httpx.Response(200, html="<p>x</p>"), robots=lambda r: httpx.Response(200, text=rules)
+    )
+    with pytest.raises(FetchError) as info:
+        fetcher.fetch(f"{PUBLIC}/news/a.html", policy=POLICY)
+    assert info.value.reason == "robots_disallow"
+    assert fetcher.fetch(f"{PUBLIC}/about.html", policy=POLICY).status == 200
+    assert seen == ["/robots.txt", "/about.html"]
