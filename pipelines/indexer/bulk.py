@@ -32,7 +32,10 @@ Outcome = Literal["indexed", "conflict", "transient", "rejected"]
 #: Per-document statuses worth retrying: Elasticsearch overloaded, or a shard briefly unavailable.
 _TRANSIENT_STATUS = frozenset({429, 500, 502, 503, 504})
 # Only what the indexer needs back from a bulk response, in item order.
-_FILTER_PATH = "errors,items.*.status,items.*.error.type,items.*.error.reason"
+_FILTER_PATH = (
+    "errors,items.*.status,items.*.error.type,items.*.error.reason,"
+    "items.*.error.caused_by.type,items.*.error.caused_by.reason"
+)
 
 
 class TransientBulkError(IndexingError):
@@ -90,7 +93,11 @@ def classify_item(status: int, error: dict[str, Any] | None) -> ItemResult:
         return ItemResult("indexed", status)
     error = error or {}
     reason = str(error.get("type") or f"http_{status}")
-    message = str(error.get("reason") or "")[:2000]
+    # The top reason may quote the whole offending value; keep room for the cause, which says why.
+    message = str(error.get("reason") or "")[:1000]
+    cause = error.get("caused_by") or {}
+    if cause:
+        message += f" (caused by {cause.get('type')}: {str(cause.get('reason') or '')[:900]})"
     if status == 409:
         return ItemResult("conflict", status, reason, message)
     if status in _TRANSIENT_STATUS or reason == "index_not_found_exception":

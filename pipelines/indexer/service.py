@@ -260,14 +260,11 @@ class IndexerService:
                 continue
             future = None
             retry: list[Prepared] = []
+            self._tally(result)
             for item, outcome in zip(pending, result.items, strict=True):
-                if outcome.outcome == "indexed":
-                    self.metrics.indexed.inc()
-                    self.summary.indexed += 1
-                elif outcome.outcome == "conflict":
-                    self.metrics.version_conflicts.inc()
-                    self.summary.conflicts += 1
-                elif outcome.outcome == "rejected":
+                if outcome.outcome in ("indexed", "conflict"):
+                    continue
+                if outcome.outcome == "rejected":
                     failures.append(
                         item.rejected(outcome.reason, f"http {outcome.status}: {outcome.message}")
                     )
@@ -283,6 +280,13 @@ class IndexerService:
                 self._back_off(backoff, ",".join(sorted(reasons)) or "transient", len(pending))
         self._resume()
         return failures
+
+    def _tally(self, result: BulkResult) -> None:
+        indexed, conflicts = result.count("indexed"), result.count("conflict")
+        self.metrics.indexed.inc(indexed)
+        self.metrics.version_conflicts.inc(conflicts)
+        self.summary.indexed += indexed
+        self.summary.conflicts += conflicts
 
     def _dead_letter(self, failures: list[Prepared]) -> None:
         """Send dead letters and wait for the broker's acknowledgement of each; retry the rest."""
@@ -365,7 +369,10 @@ class IndexerService:
         """Drop every uncommitted record in memory and seek back so they are consumed again."""
         items = list(self._batch.items) + list(extra or [])
         if self._inflight is not None:
-            wait([self._inflight.future])  # let the request end; its outcome no longer matters
+            future = self._inflight.future
+            wait([future])  # let the request end: what it wrote is written, but it is not committed
+            if future.exception() is None:
+                self._tally(future.result())
             items += self._inflight.batch.items
         self._batch, self._inflight = Batch(), None
         self._uncommitted = {}
