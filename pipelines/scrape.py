@@ -47,6 +47,8 @@ class ScrapeResult:
     pages: list[RawPage] = field(default_factory=list)
     errors: list[ErrorRecord] = field(default_factory=list)
     counts: dict[str, Any] = field(default_factory=dict)
+    #: article_id -> the URL it was fetched from (its crawl-state key), for ``CrawlState.forget``.
+    fetched_from: dict[str, str] = field(default_factory=dict)
 
     @property
     def failed_by_reason(self) -> dict[str, int]:
@@ -134,6 +136,7 @@ class _Scrape:
             self.counts["new"] += 1
             self.result.articles.append(article)
             self.result.pages.append(page)
+            self.result.fetched_from[article.article_id] = url
         else:
             self.counts["unchanged"] += 1
         return None

@@ -12,6 +12,7 @@ Tables: ``khabar_crawl_urls`` (URL -> ETag / Last-Modified, last status, first/l
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    delete,
     event,
     insert,
     select,
@@ -241,6 +243,24 @@ class CrawlState:
                 )
             )
             return result.rowcount == 1
+
+    def forget(self, article_ids: Iterable[str], urls: Iterable[str] = ()) -> None:
+        """Undo "seen" for articles a later stage lost (e.g. Kafka never acknowledged them).
+
+        Their content rows are deleted and the validators of ``urls`` (the URLs they were fetched
+        from: ``ScrapeResult.fetched_from``) cleared, so the next run fetches them in full and
+        reports them as new again.
+        """
+        ids, hashes = list(article_ids), [_url_hash(u) for u in urls]
+        with self.engine.begin() as conn:
+            if ids:
+                conn.execute(delete(crawl_articles).where(crawl_articles.c.article_id.in_(ids)))
+            if hashes:
+                conn.execute(
+                    update(crawl_urls)
+                    .where(crawl_urls.c.url_hash.in_(hashes))
+                    .values(etag=None, last_modified=None, last_status=None)
+                )
 
     def article_versions(self, article_id: str) -> int:
         with self.engine.connect() as conn:

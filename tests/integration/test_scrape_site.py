@@ -135,6 +135,18 @@ def test_changed_article_is_new_again(site, settings, fetcher, state) -> None:
     assert state.article_versions(first.articles[0].article_id) == 2
 
 
+def test_forgotten_articles_are_fetched_and_new_again(site, settings, fetcher, state) -> None:
+    source = source_for(site, feeds=("/feeds/rss.xml",))
+    first = scrape_source(source, settings, state=state, client=fetcher, limit=2)
+    assert set(first.fetched_from) == {a.article_id for a in first.articles}
+    lost = first.articles[:1]  # say Kafka never acknowledged this one
+    state.forget([a.article_id for a in lost], [first.fetched_from[a.article_id] for a in lost])
+    site.touch_feeds()
+    again = scrape_source(source, settings, state=state, client=fetcher, limit=2)
+    assert [a.article_id for a in again.articles] == [lost[0].article_id]
+    assert again.counts["fetched"] == 1 and again.counts["not_modified"] == 1
+
+
 def test_state_survives_a_restart(site, tmp_path: Path) -> None:
     settings = fast_settings(tmp_path)
     source = source_for(site, feeds=("/feeds/rss.xml",))
