@@ -118,7 +118,10 @@ def validator(name: str) -> Draft202012Validator:
 
 def schema_errors(name: str, value: Any) -> list[str]:
     """Every way ``value`` breaks the contract of ``name``, as ``path: message`` lines (empty if valid)."""
-    errors = sorted(validator(name).iter_errors(value), key=lambda e: list(e.absolute_path))
+    check = validator(name)
+    if check.is_valid(value):  # the common case, and cheaper than collecting errors
+        return []
+    errors = sorted(check.iter_errors(value), key=lambda e: list(e.absolute_path))
     return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in errors]
 
 
