@@ -1,0 +1,317 @@
+"""``khabar demo`` (``make demo``): the whole pipeline once, on this machine, from nothing.
+
+1. the local Kafka and Elasticsearch (``pipelines.stack``; reused when already up),
+2. the topics and the index (idempotent),
+3. the bundled sample news site, served on 127.0.0.1,
+4. one ``news_ingest`` run through Airflow (``dag.test()`` in a persistent ``<home>/airflow``, so
+   the Airflow UI shows it afterwards), scraping the sample site and publishing to Kafka,
+5. the indexer, until it has caught up with the articles topic,
+6. a few searches, with highlights and facets.
+
+A second run reuses all of it: the stack is up, topics and index exist, and the crawl state makes
+the scrape find nothing new (conditional GETs), then the searches are shown again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipelines.config import PROJECT_ROOT, Settings
+from pipelines.errors import KhabarError
+
+log = logging.getLogger(__name__)
+
+#: Arabic searches that show prefix/clitic handling (سوريا finds بسوريا), a name with and without
+#: the article, a place, and a Latin-script name.
+QUERIES = ("سوريا", "الشيباني", "غزة", "لافروف موسكو", "Jabeur")
+SEED_SLUG = "lavrov-shaibani-moscow"
+
+
+class DemoError(KhabarError):
+    reason = "demo_failed"
+
+
+@dataclass
+class DemoReport:
+    seconds: dict[str, float] = field(default_factory=dict)
+    stack: list[str] = field(default_factory=list)  # services this run started
+    topics: dict[str, str] = field(default_factory=dict)
+    index: dict[str, Any] = field(default_factory=dict)
+    base_url: str = ""
+    ingest: dict[str, Any] = field(default_factory=dict)
+    indexed: dict[str, Any] = field(default_factory=dict)
+    searches: dict[str, Any] = field(default_factory=dict)
+    seed_found: bool = False
+
+    @property
+    def total_seconds(self) -> float:
+        return round(sum(self.seconds.values()), 1)
+
+
+def airflow_home(settings: Settings) -> Path:
+    return Path(settings.home).resolve() / "airflow"
+
+
+@contextmanager
+def _step(
+    progress: Progress, report: DemoReport, name: str, description: str
+) -> Iterator[Callable[[str], None]]:
+    """One line of the progress display; its time goes into ``report.seconds[name]``."""
+    task = progress.add_task(description, total=1)
+    started = time.monotonic()
+
+    def say(message: str) -> None:
+        progress.update(task, description=f"{description} — {message}")
+
+    try:
+        yield say
+    finally:
+        report.seconds[name] = round(time.monotonic() - started, 1)
+        progress.update(task, completed=1, description=f"{description} ({report.seconds[name]:.1f}s)")
+
+
+def run_demo(
+    settings: Settings, console: Console, *, port: int = 8765, include_bad: bool = True
+) -> DemoReport:
+    """Run every step, showing progress; raises :class:`DemoError` naming the step that failed."""
+    from pipelines import stack
+
+    report = DemoReport()
+    columns = (
+        SpinnerColumn(finished_text="[green]✓[/]"),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        with _step(progress, report, "stack", "Local Kafka and Elasticsearch") as say:
+            report.stack = stack.ensure_up(settings=settings, progress=say)
+            addresses = {s.name: s.address for s in stack.services(settings=settings)}
+            settings = settings.with_overrides(
+                kafka_bootstrap=addresses.get("kafka", settings.kafka_bootstrap),
+                es_url=addresses.get("elasticsearch", settings.es_url),
+            )
+
+        with _step(progress, report, "setup", "Kafka topics and Elasticsearch index") as say:
+            from pipelines.maintenance import setup_index, setup_topics
+
+            say("topics")
+            report.topics = setup_topics(settings)
+            say("index")
+            report.index = setup_index(settings)
+
+        with _sample_site(port) as base_url:
+            report.base_url = base_url
+            sources_file = _sources_file(settings, base_url, include_bad=include_bad)
+            with _step(
+                progress, report, "ingest", f"Airflow news_ingest on the sample site {base_url}"
+            ) as say:
+                say("dag.test() (log: " + str(airflow_home(settings) / "demo-run.log") + ")")
+                report.ingest = run_news_ingest(settings, sources_file)
+
+        with _step(progress, report, "index", "Indexer: Kafka → Elasticsearch until caught up") as say:
+            report.indexed = run_indexer(settings)
+
+        with _step(progress, report, "search", "Searches") as say:
+            report.searches = run_searches(settings)
+    report.seed_found = any(
+        SEED_SLUG in hit["url"] for hit in report.searches.get("سوريا", {}).get("hits", [])
+    )
+    return report
+
+
+@contextmanager
+def _sample_site(port: int) -> Iterator[str]:
+    """The sample site on ``port`` (stable URLs keep the crawl state useful); a free port if taken."""
+    from pipelines.sample_site import SampleSite
+
+    try:
+        site = SampleSite(port=port)
+    except OSError as exc:
+        log.warning("port %s is taken (%s); serving the sample site on a free port", port, exc)
+        site = SampleSite(port=0)
+    with site:
+        yield site.base_url
+
+
+def _sources_file(settings: Settings, base_url: str, *, include_bad: bool) -> Path:
+    """The sample sources pointed at ``base_url``, written under ``<home>/demo``."""
+    from pipelines.sample_site import sample_sources
+
+    sources = [s for s in sample_sources(base_url) if include_bad or s.id == "sample"]
+    path = Path(settings.home).resolve() / "demo" / "sources.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = {"sources": [s.model_dump(mode="json", exclude_none=True) for s in sources]}
+    path.write_text(yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def child_environment(settings: Settings, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment plus Airflow's home and khabar's resolved addresses."""
+    from pipelines.airflow import airflow_environment
+
+    home = airflow_home(settings)
+    home.mkdir(parents=True, exist_ok=True)
+    return {
+        **os.environ,
+        **airflow_environment(home),
+        "KHABAR_HOME": str(Path(settings.home).resolve()),
+        "KHABAR_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "KHABAR_ES_URL": settings.es_url,
+        **(extra or {}),
+    }
+
+
+def run_news_ingest(settings: Settings, sources_file: Path) -> dict[str, Any]:
+    """``news_ingest`` once via ``dag.test()`` in a child process (Airflow configures itself on import,
+    and its task logs go to a file instead of over the progress display)."""
+    from pipelines.airflow import RESULT_MARKER
+
+    env = child_environment(settings, {"KHABAR_SOURCES_FILE": str(sources_file)})
+    log_file = airflow_home(settings) / "demo-run.log"
+    conf = {"sources_file": str(sources_file)}
+    cmd = [sys.executable, "-m", "pipelines.airflow", "test", "news_ingest", "--conf", json.dumps(conf)]
+    with log_file.open("w", encoding="utf-8") as out:
+        proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=out, text=True, check=False)
+        out.write(proc.stdout)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith(RESULT_MARKER)]
+    if not lines:
+        raise DemoError(f"news_ingest did not finish (exit {proc.returncode}); see {log_file}")
+    result = json.loads(lines[-1].removeprefix(RESULT_MARKER))
+    result["log_file"] = str(log_file)
+    if result["state"] != "success":
+        raise DemoError(f"news_ingest ended {result['state']}; see {log_file}")
+    return result
+
+
+def run_indexer(settings: Settings) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    from pipelines.indexer.service import IndexerService, RunOptions
+
+    summary = IndexerService(settings, RunOptions.from_settings(settings, until_caught_up=True)).run()
+    if summary.exit_reason != "caught_up":
+        raise DemoError(f"the indexer stopped before catching up ({summary.exit_reason})")
+    return asdict(summary)
+
+
+def run_searches(settings: Settings, queries: tuple[str, ...] = QUERIES) -> dict[str, Any]:
+    from pipelines.indexer.elastic import es_client
+    from pipelines.search import search
+
+    es = es_client(settings)
+    try:
+        es.indices.refresh(index=settings.index_alias)
+        return {q: search(es, settings, q, size=3).to_dict() for q in queries}
+    finally:
+        es.close()
+
+
+# --- printing -------------------------------------------------------------------------------------
+
+
+def _rich_highlight(fragment: str) -> str:
+    from pipelines.search import split_highlight
+
+    return "".join(
+        f"[bold black on yellow]{escape(text)}[/]" if marked else escape(text)
+        for text, marked in split_highlight(fragment)
+    )
+
+
+def print_ingest(console: Console, ingest: dict[str, Any]) -> None:
+    summary = ingest.get("xcoms", {}).get("summarize", {})
+    table = Table(
+        title=f"news_ingest run {ingest.get('run_id', '')}: {ingest.get('state')}", title_justify="left"
+    )
+    for column in ("source", "task", "articles", "published", "pages", "errors", "error classes"):
+        table.add_column(column)
+    states = {t["map_index"]: t["state"] for t in ingest.get("tasks", []) if t["task_id"] == "ingest_source"}
+    for source_id, state in sorted(states.items()):
+        counts = summary.get("per_source", {}).get(source_id, {})
+        classes = ", ".join(f"{k} {v}" for k, v in sorted(counts.get("error_classes", {}).items()))
+        table.add_row(
+            source_id,
+            state,
+            str(counts.get("articles", "-")),
+            str(counts.get("published", "-")),
+            str(counts.get("pages", "-")),
+            str(counts.get("errors", "-")),
+            classes or "-",
+        )
+    console.print(table)
+
+
+def print_searches(console: Console, searches: dict[str, Any]) -> None:
+    for query, result in searches.items():
+        console.print(
+            f"\n[bold]بحث:[/] [cyan]{escape(query)}[/]  — {result['total']} نتيجة ({result['took_ms']} ms)"
+        )
+        for hit in result["hits"]:
+            console.print(f"  • [bold]{escape(hit['title'])}[/]  [dim]{hit['source_id']} {hit['url']}[/]")
+            fragments = [f for frags in hit.get("highlights", {}).values() for f in frags][:2]
+            for fragment in fragments:
+                console.print(f"      {_rich_highlight(fragment)}")
+        facets = {
+            name: ", ".join(f"{b['key']} ({b['count']})" for b in buckets[:5])
+            for name, buckets in result.get("facets", {}).items()
+            if buckets
+        }
+        for name, text in facets.items():
+            console.print(f"    [dim]{name}:[/] {escape(text)}")
+
+
+def how_to_continue(settings: Settings) -> list[tuple[str, str]]:
+    """(what, exact command or address) lines printed at the end of the demo."""
+    venv = PROJECT_ROOT / ".venv" / "bin"
+    home = airflow_home(settings)
+    sources = Path(settings.home).resolve() / "demo" / "sources.yaml"
+    ui = (
+        f"AIRFLOW_HOME={home} AIRFLOW__CORE__DAGS_FOLDER={PROJECT_ROOT / 'dags'} "
+        "AIRFLOW__CORE__LOAD_EXAMPLES=False AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS=True "
+        f"KHABAR_SOURCES_FILE={sources} {venv / 'airflow'} standalone"
+    )
+    return [
+        ("Airflow UI on khabar's DAGs (this run is in its history), then open http://localhost:8080:", ui),
+        (
+            "To trigger news_ingest from the UI, serve the sample site meanwhile:",
+            f"{venv / 'khabar'} serve-sample",
+        ),
+        (f"Kibana: point elasticsearch.hosts at {settings.es_url}; data view:", settings.index_alias),
+        ("Search from the terminal:", f"{venv / 'khabar'} search سوريا"),
+        ("Stop the local Kafka and Elasticsearch:", "make stack-down"),
+    ]
+
+
+def print_report(console: Console, settings: Settings, report: DemoReport) -> None:
+    print_ingest(console, report.ingest)
+    indexed = report.indexed
+    console.print(
+        f"Indexer: consumed {indexed.get('consumed', 0)}, indexed {indexed.get('indexed', 0)}, "
+        f"version conflicts (older or replayed) {indexed.get('conflicts', 0)}, "
+        f"dead-lettered {indexed.get('dead_lettered', 0)}."
+    )
+    print_searches(console, report.searches)
+    timing = ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items())
+    verdict = "[green]found[/]" if report.seed_found else "[red]NOT found[/]"
+    console.print(f"\nSeed article for «سوريا»: {verdict}.  Took {report.total_seconds:.1f}s ({timing}).")
+    console.rule("next")
+    for what, command in how_to_continue(settings):
+        console.print(what)
+        # soft_wrap: a long command stays one line, so it can be copied as is.
+        console.print(f"  [bold cyan]{escape(command)}[/]", soft_wrap=True)
