@@ -70,7 +70,7 @@ def search_command(
 
 def _marked(fragment: str) -> Text:
     text = Text()
-    for piece, hit in split_highlight(fragment):
+    for piece, hit in split_highlight(" ".join(fragment.split())):
         text.append(piece, style="bold" if hit else None)
     return text
 

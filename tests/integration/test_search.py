@@ -6,6 +6,10 @@ module's own (``khabar-test-search-<random>``), never the real ``news-articles``
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -228,3 +232,19 @@ def test_near_duplicate_joins_cluster_of_indexed_copy(es: Elasticsearch, indexed
     docs = [to_document(copy)]
     assert assign_clusters(es, indexed.index_alias, docs) == 1
     assert docs[0]["cluster_id"] == seed.article_id
+
+
+def test_cli_json_output(es: Elasticsearch, indexed: Settings, es_url: str) -> None:
+    khabar = Path(sys.executable).with_name("khabar")
+    env = {**os.environ, "KHABAR_INDEX_ALIAS": indexed.index_alias, "KHABAR_ES_URL": es_url}
+    done = subprocess.run(
+        [str(khabar), "search", "بسوريا", "--source", "beta", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result = json.loads(done.stdout)
+    assert {h["article_id"] for h in result["hits"]} == {ARTICLES["wa"].article_id, ARTICLES["bi"].article_id}
+    assert result["facets"]["source"] == [{"key": "beta", "count": 2}]
