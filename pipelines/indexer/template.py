@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -64,6 +65,10 @@ def template_body(settings: Settings) -> dict[str, Any]:
     """The template for ``settings.index_alias``: patterns ``<alias>-*`` (tests use their own alias)."""
     body = copy.deepcopy(load_template())
     body["index_patterns"] = [f"{settings.index_alias}-*"]
+    # Elasticsearch returns a stored template reformatted (settings flattened to strings), so the
+    # template carries a hash of what we sent: setup compares hashes, not documents.
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    body["_meta"]["content_hash"] = hashlib.sha256(canonical).hexdigest()
     return body
 
 
@@ -132,13 +137,7 @@ def _put_template(es: Elasticsearch, name: str, body: dict[str, Any]) -> str:
 
 
 def _same_template(current: dict[str, Any], wanted: dict[str, Any]) -> bool:
-    # Elasticsearch returns settings flattened to strings; version + mappings + patterns are enough
-    # to tell: every change to the template file must bump "version".
-    return (
-        current.get("version") == wanted.get("version")
-        and current.get("index_patterns") == wanted.get("index_patterns")
-        and current.get("template", {}).get("mappings") == wanted["template"]["mappings"]
-    )
+    return current.get("_meta", {}).get("content_hash") == wanted["_meta"]["content_hash"]
 
 
 def setup_index(es: Elasticsearch, settings: Settings) -> dict[str, Any]:

@@ -20,7 +20,13 @@ from elasticsearch import Elasticsearch, helpers
 
 from pipelines.config import Settings
 from pipelines.indexer.enrich import assign_clusters, to_document
-from pipelines.indexer.template import alias_indices, delete_alias_and_indices, setup_index, write_index
+from pipelines.indexer.template import (
+    IndexSetupError,
+    alias_indices,
+    delete_alias_and_indices,
+    setup_index,
+    write_index,
+)
 from pipelines.model import Article, Block, article_id_for, content_hash_for
 from pipelines.search import search
 
@@ -127,10 +133,23 @@ def _ids(es: Elasticsearch, settings: Settings, query: str, **kwargs) -> set[str
 
 def test_setup_index_is_idempotent(es: Elasticsearch, indexed: Settings) -> None:
     again = setup_index(es, indexed)
+    assert again["template_status"] == "unchanged"
     assert again["index_created"] is False
     assert again["index"] == f"{indexed.index_alias}-000001"
     assert write_index(es, indexed.index_alias) == again["index"]
     assert list(alias_indices(es, indexed.index_alias)) == [again["index"]]
+
+
+def test_setup_refuses_a_concrete_index_named_like_the_alias(es: Elasticsearch) -> None:
+    # e.g. a document written before setup auto-created "news-articles" as a plain index
+    settings = Settings().with_overrides(index_alias=f"khabar-test-plain-{uuid.uuid4().hex[:8]}")
+    es.indices.create(index=settings.index_alias)
+    try:
+        with pytest.raises(IndexSetupError):
+            setup_index(es, settings)
+    finally:
+        es.indices.delete(index=settings.index_alias)
+        delete_alias_and_indices(es, settings.index_alias)
 
 
 @pytest.mark.parametrize("query", ["سوريا", "سُورِيَا", "سـوريـا", "سوريا\u200f"])
