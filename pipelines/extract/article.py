@@ -20,11 +20,15 @@ from pipelines.errors import ExtractionError
 from pipelines.extract.body import MIN_BODY_CHARS, extract_body
 from pipelines.extract.dates import find_dates, zone
 from pipelines.extract.metadata import read_metadata
-from pipelines.extract.page import scan
+from pipelines.extract.page import chrome_share, scan
 from pipelines.model import Article, RawPage, article_id_for, content_hash_for
 from pipelines.normalize.arabic import clean_display
 from pipelines.normalize.urls import resolve_canonical
 
+#: a short body whose words mostly come from links/menus is boilerplate (long bodies are left alone:
+#: some sites link every other word of real articles)
+MAX_CHROME_CHARS = 600
+MAX_CHROME_SHARE = 0.5
 _HTML_TYPES = ("html", "xml", "text/plain")
 _LOOKS_LIKE_HTML = re.compile(r"<(?:!doctype\s+html|html|head|body|article|div|p)[\s>]", re.I)
 
@@ -92,6 +96,9 @@ def extract_article(
     body = extract_body(html, soup, url=url, title=title, json_ld_body=md.json_ld_body, selectors=selectors)
     if body is None or len(body.text) < MIN_BODY_CHARS:
         raise ExtractionError("no article text, only boilerplate", reason="boilerplate_only")
+    if len(body.text) < MAX_CHROME_CHARS and chrome_share(body.text, index) >= MAX_CHROME_SHARE:
+        # what was found is menus, links and buttons, not prose
+        raise ExtractionError("only links and menus, no article text", reason="boilerplate_only")
     body_text = body.text
 
     dates = find_dates(

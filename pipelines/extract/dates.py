@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipelines.extract.arabic_dates import parse_arabic_date
-from pipelines.extract.page import PageIndex
+from pipelines.extract.page import PageIndex, visible_text
 from pipelines.normalize.arabic import fold_digits
 
 log = logging.getLogger(__name__)
@@ -141,6 +141,7 @@ def _htmldate(html: str, now: datetime | None, tz: tzinfo) -> datetime | None:
         found = find_date(
             html,
             original_date=True,
+            extensive_search=False,  # no guessing from "© 2025" footers; the text scan below does better
             outputformat="%Y-%m-%d",
             max_date=(now or datetime.now(UTC)).strftime("%Y-%m-%d"),
         )
@@ -187,8 +188,11 @@ def find_dates(
             if parsed is not None:
                 published = (parsed, "text")
                 break
-    if published is None and body_text:
-        parsed = _sane(parse_arabic_date(body_text[:2000], tz=tz, now=fetched_at), fetched_at)
+    if published is None:
+        # the first absolute date written near the top of the page (its dateline); relative words
+        # such as أمس in running text describe the event, not the publication, so they are not used
+        text = visible_text(page) + " " + body_text[:2000]
+        parsed = _sane(parse_arabic_date(text, tz=tz, now=None), fetched_at)
         if parsed is not None:
             published = (parsed, "text")
     # An "update" before the publication is a CMS artefact (template or import time): drop it.

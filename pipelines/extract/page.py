@@ -13,6 +13,7 @@ from bs4 import BeautifulSoup, Tag
 
 _DATE_ITEMPROP = re.compile(r"^date(published|created|modified)$")
 _DATE_CLASS = re.compile(r"date|time|publish|posted|byline|meta|تاريخ", re.I)
+_CHROME_TAGS = frozenset({"a", "button", "nav", "header", "footer", "select", "label"})
 _DATED_TAGS = frozenset({"span", "div", "p", "small", "li", "time", "em"})
 
 
@@ -29,6 +30,8 @@ class PageIndex:
     itemprop_dates: list[Tag] = field(default_factory=list)
     dated: list[Tag] = field(default_factory=list)  # class/id says "date", "time", "byline"...
     has_text: bool = False
+    #: the words of links, buttons, menus, headers and footers: what an article body is not
+    chrome_words: set[str] = field(default_factory=set)
 
 
 def scan(soup: BeautifulSoup) -> PageIndex:
@@ -53,6 +56,8 @@ def scan(soup: BeautifulSoup) -> PageIndex:
             index.h1 = node
         elif name == "html" and index.html_tag is None:
             index.html_tag = node
+        if name in _CHROME_TAGS:
+            index.chrome_words.update(node.get_text(" ").split())
         if "itemprop" in attrs and _DATE_ITEMPROP.match(str(attrs["itemprop"]).lower()):
             index.itemprop_dates.append(node)
         if name in _DATED_TAGS and ("class" in attrs or "id" in attrs) and len(index.dated) < 200:
@@ -61,3 +66,22 @@ def scan(soup: BeautifulSoup) -> PageIndex:
                 index.dated.append(node)
     index.has_text = next(soup.stripped_strings, None) is not None
     return index
+
+
+def chrome_share(text: str, index: PageIndex) -> float:
+    """Share of the distinct words of ``text`` that also appear in links, menus, headers, footers."""
+    words = set(text.split())
+    return len(words & index.chrome_words) / len(words) if words else 1.0
+
+
+def visible_text(index: PageIndex, limit: int = 4000) -> str:
+    """The start of the page's visible text (scripts and styles excluded)."""
+    root = index.soup.body or index.soup
+    out: list[str] = []
+    size = 0
+    for string in root.stripped_strings:
+        out.append(string)
+        size += len(string) + 1
+        if size >= limit:
+            break
+    return " ".join(out)
