@@ -21,6 +21,9 @@ Analysis (why each step, measured with ``bench/search/run.py`` on ARCD):
   (``بريطانيا`` also indexes ``ريطانيا``), which is why a ``keyword_marker`` guard is not used:
   ``pattern_replace`` ignores the keyword attribute, and the kept plain stem makes a guard
   unnecessary. ``remove_duplicates`` drops identical variants.
+- ``stemmer_override`` (in each branch, before the stemmer): ``سورية`` -> ``سوريا``. Syrian media
+  spell the country with teh marbuta; the stemmer would cut it to ``سوري`` ("Syrian"), so the two
+  spellings of the country would never meet.
 - ``.exact`` subfields (normalized, not stemmed, stop words kept) for exact-form boosts and phrases;
   ``.latin`` subfields (``icu_folding``) so ``Lavrov``, ``lavrov`` and ``Lavróv`` match.
 - ``index_options: offsets`` on the text fields: the unified highlighter uses the postings.

@@ -83,6 +83,15 @@ ARTICLES = {
         datetime(2025, 8, 5, 10, tzinfo=UTC),
         "سياسة",
     ),
+    # Syrian media write سورية (teh marbuta) for the country
+    "sana": _article(
+        "sana",
+        "beta",
+        "وفد برلماني يزور سورية",
+        "وصل وفد برلماني إلى سورية في زيارة تستمر ثلاثة أيام.\nويلتقي الوفد مسؤولين في الحكومة.",
+        datetime(2025, 6, 1, 9, tzinfo=UTC),
+        "سياسة",
+    ),
     "latin": _article(
         "lavrov-latin",
         "gamma",
@@ -156,8 +165,13 @@ def test_setup_refuses_a_concrete_index_named_like_the_alias(es: Elasticsearch) 
 def test_syria_finds_every_clitic_form(es: Elasticsearch, indexed: Settings, query: str) -> None:
     # seed: لـسوريا / لـ سوريا; wa: وسوريا only; bi: بسوريا only
     found = _ids(es, indexed, query)
-    assert {"seed", "wa", "bi"} <= found
+    assert {"seed", "wa", "bi", "sana"} <= found
     assert "football" not in found
+
+
+def test_teh_marbuta_spelling_of_syria(es: Elasticsearch, indexed: Settings) -> None:
+    assert "sana" in _ids(es, indexed, "سوريا")
+    assert {"seed", "wa", "bi", "sana"} <= _ids(es, indexed, "سورية")
 
 
 def test_clitic_query_finds_bare_form(es: Elasticsearch, indexed: Settings) -> None:
@@ -199,16 +213,16 @@ def test_highlights_mark_the_matches(es: Elasticsearch, indexed: Settings) -> No
 def test_facets_count_by_source_section_and_date(es: Elasticsearch, indexed: Settings) -> None:
     result = search(es, indexed, "سوريا")
     sources = {b.key: b.count for b in result.facets["source"]}
-    assert sources == {"alpha": 1, "beta": 2}
+    assert sources == {"alpha": 1, "beta": 3}
     sections = {b.key: b.count for b in result.facets["section"]}
-    assert sections == {"سياسة": 2, "اقتصاد": 1}
-    assert sum(b.count for b in result.facets["published"]) == 3
+    assert sections == {"سياسة": 3, "اقتصاد": 1}
+    assert sum(b.count for b in result.facets["published"]) == 4
 
 
 def test_filters_by_source_and_date(es: Elasticsearch, indexed: Settings) -> None:
-    assert _ids(es, indexed, "سوريا", sources=["beta"]) == {"wa", "bi"}
+    assert _ids(es, indexed, "سوريا", sources=["beta"]) == {"wa", "bi", "sana"}
     assert _ids(es, indexed, "سوريا", since="2025-08-01") == {"wa", "bi"}
-    assert _ids(es, indexed, "سوريا", until="2025-08-01") == {"seed", "wa"}  # whole day included
+    assert _ids(es, indexed, "سوريا", until="2025-08-01") == {"sana", "seed", "wa"}  # whole day included
     assert _ids(es, indexed, "سوريا", since="2025-08-02", until="2025-08-31") == {"bi"}
     assert _ids(es, indexed, "", sources=["delta"]) == {"football"}  # browse without words
 
@@ -225,7 +239,7 @@ def test_sort_by_date(es: Elasticsearch, indexed: Settings) -> None:
 
 
 def test_exclusion_and_phrase_operators(es: Elasticsearch, indexed: Settings) -> None:
-    assert _ids(es, indexed, "سوريا -موسكو") == {"wa", "bi"}
+    assert _ids(es, indexed, "سوريا -موسكو") == {"wa", "bi", "sana"}
     assert "bi" in _ids(es, indexed, '"إعادة الإعمار"')
 
 
@@ -265,5 +279,5 @@ def test_cli_json_output(es: Elasticsearch, indexed: Settings, es_url: str) -> N
         check=True,
     )
     result = json.loads(done.stdout)
-    assert {h["article_id"] for h in result["hits"]} == {ARTICLES["wa"].article_id, ARTICLES["bi"].article_id}
-    assert result["facets"]["source"] == [{"key": "beta", "count": 2}]
+    assert {h["article_id"] for h in result["hits"]} == {ARTICLES[n].article_id for n in ("wa", "bi", "sana")}
+    assert result["facets"]["source"] == [{"key": "beta", "count": 3}]
