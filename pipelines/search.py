@@ -5,10 +5,10 @@
 
 Safety: the text goes into a ``simple_query_string`` with a restricted set of operators
 (``"phrase"``, ``|`` or, ``+`` and, parentheses); ``-word`` and ``-"phrase"`` are split off into a
-``must_not`` clause of their own. That query type never fails on bad
-syntax and has no field, wildcard, regexp, fuzzy or range syntax, so ``title:foo OR *`` is just
-four words, and a stray ``"`` or ``(`` is ignored. Filters are separate keyword/range clauses, never
-spliced into the text.
+``must_not`` clause of their own. That query type never fails on bad syntax and has no field,
+wildcard, regexp, fuzzy or range syntax, so ``title:foo OR *`` is just words, and a stray ``"`` or
+``(`` is ignored; a text made only of operators (a lone ``*``) matches nothing. Filters are
+separate keyword/range clauses, never spliced into the text.
 
 Matching: the fields carry khabar's Arabic analysis (see :mod:`pipelines.indexer.template`), so
 ``سوريا`` finds ``لـسوريا``/``وسوريا``/``بسوريا``; ``.exact`` subfields reward the exact written form and
