@@ -20,8 +20,8 @@ from pipelines.errors import ExtractionError
 from pipelines.extract.body import MIN_BODY_CHARS, extract_body
 from pipelines.extract.dates import find_dates, zone
 from pipelines.extract.metadata import read_metadata
-from pipelines.extract.page import chrome_share, scan
-from pipelines.model import Article, RawPage, article_id_for, content_hash_for
+from pipelines.extract.page import PageIndex, chrome_share, scan
+from pipelines.model import Article, Block, RawPage, article_id_for, content_hash_for
 from pipelines.normalize.arabic import clean_display
 from pipelines.normalize.urls import resolve_canonical
 
@@ -58,6 +58,17 @@ def _selected_text(soup: BeautifulSoup, selectors: Mapping[str, str] | None, key
         return ""
     value = found.get("content") or found.get("datetime") if key == "date" else None
     return clean_display(str(value) if value else found.get_text(" "))
+
+
+def _trim_chrome(blocks: list[Block], index: PageIndex) -> list[Block]:
+    """Drop short blocks at either end made only of link/menu words (a menu row leaking in)."""
+    while len(blocks) > 1 and len(blocks[0].text.split()) <= 12 and chrome_share(blocks[0].text, index) == 1:
+        blocks = blocks[1:]
+    while (
+        len(blocks) > 1 and len(blocks[-1].text.split()) <= 12 and chrome_share(blocks[-1].text, index) == 1
+    ):
+        blocks = blocks[:-1]
+    return blocks
 
 
 def _language(declared: str | None, text: str) -> str:
@@ -99,7 +110,8 @@ def extract_article(
     if len(body.text) < MAX_CHROME_CHARS and chrome_share(body.text, index) >= MAX_CHROME_SHARE:
         # what was found is menus, links and buttons, not prose
         raise ExtractionError("only links and menus, no article text", reason="boilerplate_only")
-    body_text = body.text
+    blocks = _trim_chrome(list(body.blocks), index)
+    body_text = "\n\n".join(b.text for b in blocks)
 
     dates = find_dates(
         index,
@@ -120,7 +132,7 @@ def extract_article(
         source_id=source_id,
         title=title,
         lead=lead,
-        body=list(body.blocks),
+        body=blocks,
         body_text=body_text,
         authors=authors or md.authors,
         published_at=dates.published_at,

@@ -17,6 +17,7 @@ prompts, newsletter calls) and the "read also" lists under them are dropped from
 from __future__ import annotations
 
 import copy
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ from lxml import etree
 
 from pipelines.model import Block
 from pipelines.normalize.arabic import clean_display, normalize_text
+
+# trafilatura warns on every page it finds too little in; khabar reports those as ExtractionError
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 MIN_BODY_CHARS = 40
 #: the precision pass wins when it keeps at least this share of the balanced pass's words

@@ -236,7 +236,7 @@ def _language(html: Tag | None, meta: dict[str, list[str]], ld: dict | None) -> 
         _first(meta, "content-language", "language", "dc.language"),
     ]
     for value in candidates:
-        if value and re.match(r"^[A-Za-z]{2,3}\b", str(value).strip()):
+        if value and re.match(r"^[A-Za-z]{2,3}(?:$|[-_,;\s])", str(value).strip()):
             return re.split(r"[-_,;\s]", str(value).strip())[0].lower()
     return None
 

@@ -70,7 +70,7 @@ def scan(soup: BeautifulSoup) -> PageIndex:
 
 def chrome_share(text: str, index: PageIndex) -> float:
     """Share of the distinct words of ``text`` that also appear in links, menus, headers, footers."""
-    words = set(text.split())
+    words = {w for w in text.split() if any(ch.isalnum() for ch in w)}
     return len(words & index.chrome_words) / len(words) if words else 1.0
 
 
