@@ -126,6 +126,9 @@ class IndexerService:
             role="indexer",
             group_id=self.options.group,
             max_poll_records=max(1, self.settings.bulk_max_docs),
+            # A crashed indexer's partitions move to the others after 10 s, not the 45 s default.
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=3_000,
         )
         consumer.subscribe([self.options.topic], listener=self.rebalance)
         log.info(

@@ -1,0 +1,195 @@
+"""Fixtures for the indexer's reliability tests: one private set of topics, group, alias and index
+per test (Settings overrides), real indexer processes, and readers for the index and the DLQ."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from pipelines.config import PROJECT_ROOT, Settings
+from pipelines.indexer.consume import partition_lag, topic_partitions
+from pipelines.indexer.template import delete_alias_and_indices, setup_index
+from pipelines.kafka import make_admin, make_consumer, make_producer
+from pipelines.model import Article
+from pipelines.publish import publish_articles
+from pipelines.topics import ensure_topics
+
+# Every settings field the indexer subprocess must share with the test, as KHABAR_* variables.
+_SHARED = (
+    "kafka_bootstrap",
+    "es_url",
+    "topic_articles",
+    "topic_dlq",
+    "topic_pages",
+    "topic_enriched",
+    "index_alias",
+    "indexer_group",
+    "bulk_max_docs",
+    "bulk_max_seconds",
+    "metrics_port",
+    "home",
+)
+
+
+@dataclass
+class IndexerEnv:
+    settings: Settings
+    es: Elasticsearch
+    logs: Path
+    procs: list[subprocess.Popen] = field(default_factory=list)
+
+    # -- Kafka ----------------------------------------------------------------------------------
+    def publish(self, articles: Iterable[Article]) -> None:
+        outcomes = publish_articles(list(articles), self.settings)
+        assert all(o.status == "published" for o in outcomes), [o for o in outcomes if not o.ok][:3]
+
+    def produce_raw(self, messages: list[tuple[str, bytes]]) -> None:
+        """Messages as a broken producer might send them (no validation on the way in)."""
+        producer = make_producer(self.settings, "test-raw")
+        try:
+            for key, value in messages:
+                producer.send(self.settings.topic_articles, key=key.encode(), value=value)
+            producer.flush()
+        finally:
+            producer.close()
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        """Every message in the DLQ topic, decoded."""
+        consumer = make_consumer(self.settings, role="test-dlq")
+        try:
+            partitions = topic_partitions(consumer, self.settings.topic_dlq)
+            consumer.assign(partitions)
+            consumer.seek_to_beginning(*partitions)
+            ends = consumer.end_offsets(partitions)
+            out: list[dict[str, Any]] = []
+            deadline = time.monotonic() + 30
+            while any(consumer.position(tp) < ends[tp] for tp in partitions) and time.monotonic() < deadline:
+                for records in consumer.poll(timeout_ms=500).values():
+                    out += [json.loads(r.value) for r in records]
+            return out
+        finally:
+            consumer.close(autocommit=False)
+
+    def lag(self, group: str | None = None) -> int:
+        consumer = make_consumer(
+            self.settings, role="test-lag", group_id=group or self.settings.indexer_group
+        )
+        try:
+            return sum(
+                partition_lag(consumer, topic_partitions(consumer, self.settings.topic_articles)).values()
+            )
+        finally:
+            consumer.close(autocommit=False)
+
+    # -- Elasticsearch --------------------------------------------------------------------------
+    def count(self) -> int:
+        self.es.indices.refresh(index=self.settings.index_alias)
+        return int(self.es.count(index=self.settings.index_alias)["count"])
+
+    def documents(self) -> dict[str, dict[str, Any]]:
+        """article_id -> {_version, title, _id} of every document behind the alias."""
+        self.es.indices.refresh(index=self.settings.index_alias)
+        hits = self.es.search(
+            index=self.settings.index_alias,
+            size=10_000,
+            version=True,
+            source=["article_id", "title"],
+            query={"match_all": {}},
+        )["hits"]["hits"]
+        return {h["_id"]: {"version": h["_version"], **h["_source"]} for h in hits}
+
+    # -- indexer processes ----------------------------------------------------------------------
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        for name in _SHARED:
+            env[f"KHABAR_{name.upper()}"] = str(getattr(self.settings, name))
+        return env
+
+    def start(self, *args: str, name: str = "indexer") -> subprocess.Popen:
+        """``python -m pipelines.indexer run ...`` (JSON logs to a file, summary JSON on stdout)."""
+        log = (self.logs / f"{name}-{len(self.procs)}.log").open("w")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.indexer", "run", "--no-setup", *args],
+            cwd=PROJECT_ROOT,
+            env=self.env(),
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
+        self.procs.append(proc)
+        return proc
+
+    def finish(self, proc: subprocess.Popen, timeout: float = 180) -> dict[str, Any]:
+        """Wait for a run to end by itself; its exit code must be 0; returns its summary."""
+        out, _ = proc.communicate(timeout=timeout)
+        assert proc.returncode == 0, f"indexer exited {proc.returncode}; see {self.logs}"
+        return json.loads(out)
+
+    def log_text(self) -> str:
+        return "\n".join(p.read_text() for p in sorted(self.logs.glob("*.log")))
+
+    def wait_for(self, predicate: Any, timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                pytest.fail(f"timed out after {timeout}s waiting for {what}; logs in {self.logs}")
+            time.sleep(0.3)
+
+    def stop_all(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(timeout=30)
+
+
+@pytest.fixture
+def indexer_env(stack: Any, es: Elasticsearch, tmp_path: Path) -> Iterator[IndexerEnv]:
+    tag = uuid.uuid4().hex[:8]
+    settings = stack.settings.with_overrides(
+        topic_articles=f"test.idx.{tag}.articles",
+        topic_dlq=f"test.idx.{tag}.dlq",
+        topic_pages=f"test.idx.{tag}.pages",
+        topic_enriched=f"test.idx.{tag}.enriched",
+        index_alias=f"test-idx-{tag}",
+        indexer_group=f"test-idx-{tag}",
+        bulk_max_docs=100,
+        bulk_max_seconds=0.5,
+        metrics_port=0,
+    )
+    reports = ensure_topics(settings)
+    assert all(r.action in ("created", "exists") for r in reports), reports
+    setup_index(es, settings)
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    env = IndexerEnv(settings, es, logs)
+    try:
+        yield env
+    finally:
+        env.stop_all()
+        delete_alias_and_indices(es, settings.index_alias)
+        admin = make_admin(settings, "test-cleanup")
+        try:
+            with contextlib.suppress(Exception):  # best-effort cleanup of private topics
+                admin.delete_topics(
+                    [
+                        settings.topic_articles,
+                        settings.topic_dlq,
+                        settings.topic_pages,
+                        settings.topic_enriched,
+                    ]
+                )
+        finally:
+            admin.close()

@@ -1,0 +1,104 @@
+"""The indexer's decisions that need no server: what a record becomes, what a bulk item outcome
+means, which offsets a batch may commit, how long to back off."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from article_factory import make_article
+from kafka import TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+
+from pipelines.indexer.batch import Batch, first_offsets
+from pipelines.indexer.bulk import Backoff, BulkDoc, classify_item
+from pipelines.indexer.consume import Prepared, prepare
+from pipelines.model import Article
+
+TOPIC = "news.articles.v1"
+
+
+def record(value: bytes | None, offset: int = 0, partition: int = 0) -> ConsumerRecord:
+    headers = [("trace_id", b"abc123")]
+    return ConsumerRecord(TOPIC, partition, -1, offset, 0, 0, b"key", value, headers, None, 3, 0, 0)
+
+
+def source(article: Article) -> dict[str, Any]:
+    return {"article_id": article.article_id, "title": article.title}
+
+
+def test_a_valid_article_becomes_a_document_with_its_id_and_external_version() -> None:
+    article = make_article(1)
+    prepared = prepare(record(json.dumps(article.to_message()).encode()), source, max_doc_bytes=10_000)
+    assert prepared.failure is None and prepared.doc is not None
+    action = json.loads(prepared.doc.action)["index"]
+    assert action == {"_id": article.article_id, "version": article.version, "version_type": "external"}
+    assert json.loads(prepared.doc.source) == source(article)
+    assert prepared.trace_id == "abc123"
+
+
+def test_bad_records_become_failures_with_a_reason() -> None:
+    article = make_article(2)
+    message = article.to_message()
+
+    def reason(
+        value: bytes | None, to_document: Any = source, max_doc_bytes: int = 10_000
+    ) -> tuple[str, str]:
+        prepared = prepare(record(value), to_document, max_doc_bytes=max_doc_bytes)
+        assert prepared.doc is None and prepared.failure is not None
+        return prepared.failure.stage, prepared.failure.error.reason
+
+    assert reason(b"\x00{nope") == ("validate", "not_json")
+    assert reason(None) == ("validate", "empty_value")
+    assert reason(json.dumps(message | {"title": ""}).encode()) == ("validate", "schema_invalid")
+    assert reason(json.dumps({"hello": "world"}).encode()) == ("validate", "schema_invalid")
+
+    def broken(_: Article) -> dict[str, Any]:
+        raise ValueError("enrichment bug")
+
+    assert reason(json.dumps(message).encode(), broken) == ("enrich", "enrich_failed")
+    assert reason(json.dumps(message).encode(), max_doc_bytes=50) == ("index", "document_too_large")
+
+
+def test_bulk_item_outcomes() -> None:
+    assert classify_item(201, None).outcome == "indexed"
+    assert classify_item(200, None).outcome == "indexed"
+    # An equal or newer version is stored: the document is done.
+    assert classify_item(409, {"type": "version_conflict_engine_exception"}).outcome == "conflict"
+    assert classify_item(429, {"type": "es_rejected_execution_exception"}).outcome == "transient"
+    assert classify_item(503, {"type": "unavailable_shards_exception"}).outcome == "transient"
+    assert classify_item(404, {"type": "index_not_found_exception"}).outcome == "transient"
+    rejected = classify_item(
+        400,
+        {
+            "type": "document_parsing_exception",
+            "reason": "failed to parse field [tags]",
+            "caused_by": {"type": "illegal_argument_exception", "reason": "immense term"},
+        },
+    )
+    assert rejected.outcome == "rejected" and rejected.reason == "document_parsing_exception"
+    assert "immense term" in rejected.message
+
+
+def item(partition: int, offset: int, with_doc: bool = True) -> Prepared:
+    doc = BulkDoc.build(f"{partition}-{offset}", 1, {"x": 1}) if with_doc else None
+    return Prepared(TopicPartition(TOPIC, partition), offset, doc=doc)
+
+
+def test_a_batch_commits_the_next_offset_of_every_partition_it_holds() -> None:
+    batch = Batch()
+    for it in (item(0, 5), item(1, 9), item(0, 6, with_doc=False), item(0, 7)):
+        batch.add(it)
+    assert {tp.partition: o.offset for tp, o in batch.offsets().items()} == {0: 8, 1: 10}
+    assert batch.docs == 3 and len(batch) == 4
+    assert {tp.partition: o for tp, o in first_offsets(batch.items).items()} == {0: 5, 1: 9}
+
+
+def test_backoff_grows_with_jitter_and_is_capped() -> None:
+    backoff = Backoff(base=1.0, cap=8.0)
+    delays = [backoff.next_delay() for _ in range(8)]
+    for n, delay in enumerate(delays):
+        ceiling = min(8.0, 2.0**n)
+        assert ceiling / 2 <= delay <= ceiling
+    backoff.reset()
+    assert backoff.next_delay() <= 1.0
