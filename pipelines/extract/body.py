@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import trafilatura
 from bs4 import BeautifulSoup, Tag
 from lxml import etree
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
 
 from pipelines.model import Block
 from pipelines.normalize.arabic import clean_display, normalize_text
@@ -177,7 +179,9 @@ def _xml_blocks(xml: str) -> list[Block]:
     return [b for kind, text in pieces if (b := _block(kind, text)) is not None]
 
 
-def from_trafilatura(html: str, url: str | None = None, *, mode: str = "balanced") -> BodyCandidate | None:
+def from_trafilatura(
+    html: str | HtmlElement, url: str | None = None, *, mode: str = "balanced"
+) -> BodyCandidate | None:
     """trafilatura's main text; ``mode`` is ``balanced``, ``recall`` or ``precision``."""
     xml = trafilatura.extract(
         html,
@@ -220,6 +224,25 @@ def choose(
     return traf or json_ld or selectors
 
 
+def _trafilatura_best(html: str, url: str | None) -> BodyCandidate | None:
+    """Balanced pass, a recall pass when it finds almost nothing, a precision pass to trim."""
+    tree = load_html(html)  # parsed once for all passes: trafilatura works on its own copy
+    if tree is None:
+        return None
+    best = from_trafilatura(tree, url)
+    if best is None or len(best.text) < 4 * MIN_BODY_CHARS:
+        recall = from_trafilatura(tree, url, mode="recall")
+        if recall is not None and (best is None or recall.words > best.words):
+            best = recall
+    if best is not None:
+        # The precision pass drops captions, bylines and link lists around the text; keep it
+        # when it still has most of the text (otherwise it cut real paragraphs).
+        precise = from_trafilatura(tree, url, mode="precision")
+        if precise is not None and precise.words >= PRECISION_KEEP * best.words:
+            best = precise
+    return best
+
+
 def extract_body(
     html: str,
     soup: BeautifulSoup,
@@ -234,17 +257,7 @@ def extract_body(
     by_json_ld = from_json_ld(json_ld_body)
     by_traf = None
     if by_selectors is None or len(by_selectors.text) < MIN_BODY_CHARS:
-        by_traf = from_trafilatura(html, url)
-        if by_traf is None or len(by_traf.text) < 4 * MIN_BODY_CHARS:
-            recall = from_trafilatura(html, url, mode="recall")
-            if recall is not None and (by_traf is None or recall.words > by_traf.words):
-                by_traf = recall
-        if by_traf is not None:
-            # The precision pass drops captions, bylines and link lists around the text; keep it
-            # when it still has most of the text (otherwise it cut real paragraphs).
-            precise = from_trafilatura(html, url, mode="precision")
-            if precise is not None and precise.words >= PRECISION_KEEP * by_traf.words:
-                by_traf = precise
+        by_traf = _trafilatura_best(html, url)
     best = choose(by_selectors, by_json_ld, by_traf)
     if best is None:
         return None
