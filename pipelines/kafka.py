@@ -54,6 +54,7 @@ CONSUMER_DEFAULTS: dict[str, Any] = {
     "enable_auto_commit": False,  # consumers commit after they have done the work
     "auto_offset_reset": "earliest",
     "isolation_level": "read_committed",
+    "allow_auto_create_topics": False,  # a typo in a topic name must not create a topic
     "reconnect_backoff_max_ms": 5_000,
 }
 

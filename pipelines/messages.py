@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import uuid
-from datetime import datetime
 from typing import Any, Literal
 
 import zstandard
@@ -207,10 +207,6 @@ class DeadLetter(_Message):
             **fields,
         )
 
-    @property
-    def failed_at(self) -> datetime:
-        return self.last_failed_at
-
 
 def _payload_format(payload: Any) -> PayloadFormat:
     if payload is None:
@@ -237,8 +233,6 @@ def inline_payload(payload: Any) -> tuple[PayloadFormat, Any]:
 
 def payload_bytes(letter: DeadLetter) -> bytes | None:
     """The original payload as bytes to re-publish, when it is carried inline."""
-    import json
-
     if letter.payload_format == "json":
         return json.dumps(letter.payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     if letter.payload_format == "text":
