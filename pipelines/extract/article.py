@@ -20,7 +20,7 @@ from pipelines.errors import ExtractionError
 from pipelines.extract.body import MIN_BODY_CHARS, extract_body
 from pipelines.extract.dates import find_dates, zone
 from pipelines.extract.metadata import read_metadata
-from pipelines.extract.page import PageIndex, chrome_share, scan
+from pipelines.extract.page import PageIndex, chrome_share, main_text_chars, scan
 from pipelines.model import Article, Block, RawPage, article_id_for, content_hash_for
 from pipelines.normalize.arabic import clean_display
 from pipelines.normalize.urls import resolve_canonical
@@ -29,6 +29,8 @@ from pipelines.normalize.urls import resolve_canonical
 #: some sites link every other word of real articles)
 MAX_CHROME_CHARS = 600
 MAX_CHROME_SHARE = 0.5
+#: a page whose declared <main> region holds less text than this has no article
+MIN_MAIN_CHARS = 80
 _HTML_TYPES = ("html", "xml", "text/plain")
 _LOOKS_LIKE_HTML = re.compile(r"<(?:!doctype\s+html|html|head|body|article|div|p)[\s>]", re.I)
 
@@ -107,6 +109,10 @@ def extract_article(
     body = extract_body(html, soup, url=url, title=title, json_ld_body=md.json_ld_body, selectors=selectors)
     if body is None or len(body.text) < MIN_BODY_CHARS:
         raise ExtractionError("no article text, only boilerplate", reason="boilerplate_only")
+    main_chars = main_text_chars(index)
+    if main_chars is not None and main_chars < MIN_MAIN_CHARS and not md.json_ld_body:
+        # the page's own <main> holds a line or two ("this content is not available"): no article
+        raise ExtractionError("the page's main region has no article text", reason="boilerplate_only")
     if len(body.text) < MAX_CHROME_CHARS and chrome_share(body.text, index) >= MAX_CHROME_SHARE:
         # what was found is menus, links and buttons, not prose
         raise ExtractionError("only links and menus, no article text", reason="boilerplate_only")
@@ -134,7 +140,7 @@ def extract_article(
         lead=lead,
         body=blocks,
         body_text=body_text,
-        authors=authors or md.authors,
+        authors=authors or md.authors or ([body.byline] if body.byline else []),
         published_at=dates.published_at,
         published_at_source=dates.published_at_source,  # type: ignore[arg-type]
         updated_at=dates.updated_at,

@@ -21,6 +21,7 @@ import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC
 
 import trafilatura
 from bs4 import BeautifulSoup, Tag
@@ -28,8 +29,9 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
+from pipelines.extract.arabic_dates import parse_arabic_date
 from pipelines.model import Block
-from pipelines.normalize.arabic import clean_display, normalize_text
+from pipelines.normalize.arabic import clean_display, fold_digits, normalize_text
 
 # trafilatura warns on every page it finds too little in; khabar reports those as ExtractionError
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
@@ -44,6 +46,7 @@ PRECISION_KEEP = 0.8
 class BodyCandidate:
     method: str
     blocks: tuple[Block, ...]
+    byline: str | None = None  # author named in a "كتب: ..." line cut from the top of the body
 
     @property
     def text(self) -> str:
@@ -92,6 +95,31 @@ def _dedupe_title(blocks: list[Block], title: str) -> list[Block]:
     if blocks and title and normalize_text(blocks[0].text) == normalize_text(title):
         return blocks[1:]
     return blocks
+
+
+_BYLINE = re.compile(
+    r"^(?:كتب|كتبت|بقلم|إعداد|اعداد|تقرير|حوار|by|par)\s*[:：\-–]?\s*(?P<name>\S.{1,58})$", re.I
+)
+
+
+def strip_dateline_and_byline(blocks: list[Block]) -> tuple[list[Block], str | None]:
+    """Cut the dateline ("تونس، الخميس ١٢ نوفمبر ٢٠٢٦") and byline ("كتب: ...") above the text.
+
+    Only short blocks among the first three, that do not end like a sentence, are looked at.
+    """
+    byline = None
+    kept = list(blocks)
+    for block in blocks[:3]:
+        text = block.text
+        if len(text.split()) > 12 or text.endswith((".", "。", "!", "؟", "?")):
+            break
+        found = _BYLINE.match(text)
+        if found and len(text.split()) <= 6:
+            byline = byline or found["name"].strip()
+        elif not (re.search(r"\d", fold_digits(text)) and parse_arabic_date(text, tz=UTC)):
+            break
+        kept.remove(block)
+    return kept, byline
 
 
 # --- candidates -----------------------------------------------------------------------------------
@@ -160,11 +188,37 @@ def _xml_pieces(element: etree._Element) -> list[tuple[str, str]]:
     if tag == "quote":
         return [("quote", " ".join(element.itertext()))]
     if tag == "table":
-        rows = ([" ".join(c.itertext()).strip() for c in row.iter("cell")] for row in element.iter("row"))
-        return [("p", "| " + " | ".join(c for c in cells if c) + " |") for cells in rows if any(cells)]
+        return _table_pieces(element)
     if tag in ("p", "code"):
         return [("p", " ".join(element.itertext()))]
     return []
+
+
+_STRUCTURAL = ("head", "p", "list", "quote", "table")
+
+
+def _container_pieces(container: etree._Element) -> list[tuple[str, str]]:
+    """Pieces of every child of a container, loose text between children included."""
+    pieces: list[tuple[str, str]] = [("p", container.text or "")]
+    for element in container:
+        pieces.extend(_xml_pieces(element))
+        pieces.append(("p", element.tail or ""))  # loose text between elements is a paragraph too
+    return pieces
+
+
+def _table_pieces(table: etree._Element) -> list[tuple[str, str]]:
+    """A data table row by row as ``| a | b |``; a layout table (cells holding paragraphs) as blocks."""
+    pieces: list[tuple[str, str]] = []
+    for row in table.iter("row"):
+        cells = list(row.iter("cell"))
+        if any(child.tag in _STRUCTURAL for cell in cells for child in cell):
+            for cell in cells:
+                pieces.extend(_container_pieces(cell))
+            continue
+        texts = [" ".join(cell.itertext()).strip() for cell in cells]
+        if any(texts):
+            pieces.append(("p", "| " + " | ".join(t for t in texts if t) + " |"))
+    return pieces
 
 
 def _xml_blocks(xml: str) -> list[Block]:
@@ -172,11 +226,7 @@ def _xml_blocks(xml: str) -> list[Block]:
     main = root.find("main") if root is not None else None
     if main is None:
         return []
-    pieces: list[tuple[str, str]] = [("p", main.text or "")]
-    for element in main:
-        pieces.extend(_xml_pieces(element))
-        pieces.append(("p", element.tail or ""))  # loose text between elements is a paragraph too
-    return [b for kind, text in pieces if (b := _block(kind, text)) is not None]
+    return [b for kind, text in _container_pieces(main) if (b := _block(kind, text)) is not None]
 
 
 def from_trafilatura(
@@ -261,4 +311,5 @@ def extract_body(
     best = choose(by_selectors, by_json_ld, by_traf)
     if best is None:
         return None
-    return BodyCandidate(best.method, tuple(_dedupe_title(list(best.blocks), title)))
+    blocks, byline = strip_dateline_and_byline(_dedupe_title(list(best.blocks), title))
+    return BodyCandidate(best.method, tuple(blocks), byline)

@@ -28,6 +28,7 @@ class PageIndex:
     json_ld: list[Tag] = field(default_factory=list)
     times: list[Tag] = field(default_factory=list)
     itemprop_dates: list[Tag] = field(default_factory=list)
+    mains: list[Tag] = field(default_factory=list)  # <main> / role=main: where the page says its content is
     dated: list[Tag] = field(default_factory=list)  # class/id says "date", "time", "byline"...
     has_text: bool = False
     #: the words of links, buttons, menus, headers and footers: what an article body is not
@@ -56,6 +57,8 @@ def scan(soup: BeautifulSoup) -> PageIndex:
             index.h1 = node
         elif name == "html" and index.html_tag is None:
             index.html_tag = node
+        if name == "main" or attrs.get("role") == "main":
+            index.mains.append(node)
         if name in _CHROME_TAGS:
             index.chrome_words.update(node.get_text(" ").split())
         if "itemprop" in attrs and _DATE_ITEMPROP.match(str(attrs["itemprop"]).lower()):
@@ -72,6 +75,16 @@ def chrome_share(text: str, index: PageIndex) -> float:
     """Share of the distinct words of ``text`` that also appear in links, menus, headers, footers."""
     words = {w for w in text.split() if any(ch.isalnum() for ch in w)}
     return len(words & index.chrome_words) / len(words) if words else 1.0
+
+
+def main_text_chars(index: PageIndex) -> int | None:
+    """Length of the text inside the page's declared main region, None when it declares none."""
+    if not index.mains:
+        return None
+    outermost = [
+        m for m in index.mains if not any(m in other.descendants for other in index.mains if other is not m)
+    ]
+    return sum(len(m.get_text(" ", strip=True)) for m in outermost)
 
 
 def visible_text(index: PageIndex, limit: int = 4000) -> str:

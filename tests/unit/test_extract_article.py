@@ -178,3 +178,59 @@ def test_seed_article_keeps_every_paragraph_and_subheading() -> None:
     assert "لـسوريا" in a.body_text and "لـ سوريا" in a.body_text
     assert "لسوريا" in normalize_text(a.body_text)
     assert a.published_at == datetime(2025, 7, 31, 6, 0, tzinfo=UTC)
+
+
+def _inline(html: str, url: str = "https://inline.example/news/1") -> Article:
+    page = RawPage(
+        url=url, final_url=url, status=200, content_type="text/html", text=html, fetched_at=FETCHED
+    )
+    return extract_article(page, source_id="test", timezone="Africa/Tunis")
+
+
+_PARAGRAPHS = (
+    "<p>أعلنت اللجنة المنظمة للمهرجان الوطني للمسرح عن قائمة العروض المشاركة في الدورة المقبلة، والتي تضم أعمالاً من عشر فرق مسرحية من مختلف الولايات.</p>"
+    "<p>وقال رئيس اللجنة إن الدورة الجديدة ستشهد لأول مرة عروضاً موجهة للأطفال، إضافة إلى ورش تدريبية في الكتابة المسرحية والإخراج يشرف عليها فنانون معروفون.</p>"
+    "<p>ومن المقرر أن تقام العروض على ثلاثة مسارح في العاصمة، على أن تعلن النتائج في حفل الختام بعد أسبوع من المنافسة.</p>"
+)
+
+
+def test_layout_table_dateline_and_byline() -> None:
+    html = (
+        "<html><head><title>المهرجان الوطني للمسرح يعلن عروضه</title></head><body>"
+        '<table width="100%"><tr><td><h2>المهرجان الوطني للمسرح يعلن عروضه</h2>'
+        '<p class="dateline">تونس، الأحد ١٢ أكتوبر ٢٠٢٥</p><p>كتب: ريم بن علي</p>'
+        + _PARAGRAPHS
+        + "</td></tr></table></body></html>"
+    )
+    a = _inline(html)
+    # the layout table's paragraphs stay paragraphs; dateline and byline leave the body
+    assert [b.kind for b in a.body] == ["p", "p", "p"]
+    assert a.body[0].text.startswith("أعلنت اللجنة المنظمة")
+    assert a.authors == ["ريم بن علي"]
+    # the dateline still dates the article, in the source's timezone
+    assert a.published_at == datetime(2025, 10, 11, 23, 0, tzinfo=UTC)
+    assert a.published_at_source == "text"
+
+
+def test_data_tables_are_kept_row_by_row() -> None:
+    html = (
+        "<html><head><title>نتائج الجولة الخامسة من الدوري</title></head><body><article>"
+        + _PARAGRAPHS
+        + "<table><tr><th>الفريق</th><th>النقاط</th></tr><tr><td>الترجي</td><td>15</td></tr>"
+        "<tr><td>الأفريقي</td><td>12</td></tr></table></article></body></html>"
+    )
+    rows = [b.text for b in _inline(html).body if b.text.startswith("|")]
+    assert rows == ["| الفريق | النقاط |", "| الترجي | 15 |", "| الأفريقي | 12 |"]
+
+
+def test_a_page_whose_main_region_is_nearly_empty_has_no_article() -> None:
+    html = (
+        "<html><head><title>أخبار العينة</title></head><body>"
+        "<header><a href='/'>أخبار العينة</a><nav><a href='/a'>سياسة</a> <a href='/b'>اقتصاد</a></nav></header>"
+        "<div class='ticker'>عاجل: تابعوا آخر الأخبار على مدار الساعة — اشترك في النشرة البريدية</div>"
+        "<main><p>عذراً، هذا المحتوى غير متاح حالياً.</p></main>"
+        "<footer><p>جميع الحقوق محفوظة. موقع تجريبي للاختبار وللتجربة فقط.</p></footer></body></html>"
+    )
+    with pytest.raises(ExtractionError) as err:
+        _inline(html)
+    assert err.value.reason == "boilerplate_only"
