@@ -57,7 +57,7 @@ class RunOptions:
     max_doc_bytes: int = 2 * 1024 * 1024
     publish_enriched: bool = False
     backoff_base: float = 0.5
-    backoff_cap: float = 30.0
+    backoff_cap: float = 15.0
     progress_seconds: float = 10.0
 
     @classmethod

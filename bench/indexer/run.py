@@ -1,0 +1,240 @@
+"""Indexer throughput on the ANT corpus: Kafka -> khabar indexer -> Elasticsearch, against a plain
+``elasticsearch.helpers.bulk`` loop sending the same documents to the same node (the ceiling).
+
+    python bench/indexer/run.py [--limit 3000] [--two-processes]
+
+Rows, all in one run against the same Elasticsearch node, each into its own fresh index:
+
+- ``ceiling``: ``helpers.bulk`` of the already enriched documents (no Kafka, no validation, no
+  enrichment, no near-duplicate lookups, no offsets);
+- ``indexer``: ``python -m pipelines.indexer run --until-caught-up`` as a real process reading the
+  articles from Kafka: validation, enrichment (``to_document``), near-duplicate clustering, bulk,
+  offset commits. Its peak RSS is sampled with psutil;
+- ``indexer, pre-enriched``: the same service in-process with ``to_document`` replaced by a lookup
+  of the documents the ceiling sent: what the service itself costs on top of Elasticsearch;
+- ``indexer x2`` (``--two-processes``): two processes in one consumer group.
+
+Documents per second = documents indexed / seconds from the service's start to lag 0 (group join
+included). Enriched documents are cached in var/bench/cache/ (enrichment is the slow part).
+Results: var/bench/indexer.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psutil
+from elasticsearch import Elasticsearch, helpers
+
+from pipelines.config import PROJECT_ROOT, Settings
+from pipelines.corpus_ant import load_ant_articles
+from pipelines.indexer.elastic import es_client
+from pipelines.indexer.enrich import to_document
+from pipelines.indexer.service import IndexerService, RunOptions
+from pipelines.indexer.template import delete_alias_and_indices, setup_index
+from pipelines.kafka import make_admin
+from pipelines.model import Article
+from pipelines.publish import publish_articles
+from pipelines.topics import ensure_topics
+
+_ENV_FIELDS = ("kafka_bootstrap", "es_url", "topic_articles", "topic_dlq", "index_alias", "indexer_group")
+
+
+def enriched(articles: list[Article], cache: Path) -> dict[str, dict[str, Any]]:
+    """article_id -> ES document, computed once per corpus subset and cached."""
+    if cache.is_file():
+        docs = json.loads(cache.read_text(encoding="utf-8"))
+        if len(docs) == len({a.article_id for a in articles}):
+            return docs
+    t0 = time.perf_counter()
+    docs = {a.article_id: to_document(a) for a in articles}
+    print(f"  enriched {len(docs)} documents in {time.perf_counter() - t0:.0f} s (cached in {cache})")
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
+    return docs
+
+
+def count(es: Elasticsearch, alias: str) -> int:
+    es.indices.refresh(index=alias)
+    return int(es.count(index=alias)["count"])
+
+
+def run_ceiling(es: Elasticsearch, settings: Settings, articles: list[Article], docs: dict) -> dict[str, Any]:
+    setup_index(es, settings)
+    alias = settings.index_alias
+    actions = (
+        {
+            "_index": alias,
+            "_id": a.article_id,
+            "version": a.version,
+            "version_type": "external",
+            "_source": docs[a.article_id],
+        }
+        for a in articles
+    )
+    t0 = time.perf_counter()
+    ok, errors = helpers.bulk(
+        es,
+        actions,
+        chunk_size=settings.bulk_max_docs,
+        max_chunk_bytes=settings.bulk_max_bytes,
+        raise_on_error=False,
+        stats_only=True,
+    )
+    seconds = time.perf_counter() - t0
+    return {"docs": count(es, alias), "bulk_ok": ok, "bulk_errors": errors, "seconds": seconds}
+
+
+def run_process(settings: Settings, processes: int) -> dict[str, Any]:
+    """Indexer process(es) until caught up; peak RSS summed over the processes, sampled every 0.1 s."""
+    env = dict(os.environ) | {f"KHABAR_{f.upper()}": str(getattr(settings, f)) for f in _ENV_FIELDS}
+    cmd = [sys.executable, "-m", "pipelines.indexer", "--log-format", "json", "run"]
+    cmd += ["--until-caught-up", "--no-setup", "--metrics-port", "0"]
+    t0 = time.perf_counter()
+    procs = [
+        subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        for _ in range(processes)
+    ]
+    handles = [psutil.Process(p.pid) for p in procs]
+    peak = 0
+    while any(p.poll() is None for p in procs):
+        rss = 0
+        for handle in handles:
+            with contextlib.suppress(psutil.Error):
+                rss += handle.memory_info().rss
+        peak = max(peak, rss)
+        time.sleep(0.1)
+    wall = time.perf_counter() - t0
+    summaries = [json.loads(p.stdout.read()) for p in procs]  # type: ignore[union-attr]
+    if any(p.returncode for p in procs):
+        raise SystemExit(f"indexer exited with {[p.returncode for p in procs]}")
+    return {
+        "seconds": max(s["seconds"] for s in summaries),
+        "wall_seconds_with_startup": wall,
+        "indexed": sum(s["indexed"] for s in summaries),
+        "dead_lettered": sum(s["dead_lettered"] for s in summaries),
+        "peak_rss_mib": round(peak / 2**20, 1),
+    }
+
+
+def run_pre_enriched(settings: Settings, docs: dict) -> dict[str, Any]:
+    options = RunOptions.from_settings(settings, until_caught_up=True, progress_seconds=60)
+    service = IndexerService(settings, options, to_document=lambda a: dict(docs[a.article_id]))
+    summary = service.run()
+    return {"seconds": summary.seconds, "indexed": summary.indexed, "dead_lettered": summary.dead_lettered}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=3000, help="ANT articles to use (default 3000)")
+    parser.add_argument("--two-processes", action="store_true", help="also run two indexer processes")
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "var" / "bench" / "indexer.json")
+    args = parser.parse_args()
+
+    base = Settings.from_env()
+    data_dir = Path(os.environ.get("KHABAR_DATA_DIR", base.data_dir))
+    articles, stats = load_ant_articles(data_dir, limit=args.limit)
+    tag = uuid.uuid4().hex[:8]
+    settings = base.with_overrides(
+        topic_articles=f"bench.indexer.{tag}.articles",
+        topic_dlq=f"bench.indexer.{tag}.dlq",
+        topic_pages=f"bench.indexer.{tag}.pages",
+        topic_enriched=f"bench.indexer.{tag}.enriched",
+        metrics_port=0,
+    )
+    es = es_client(settings, request_timeout=120)
+    print(
+        f"ANT v2.1: {len(articles)} articles; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
+    docs = enriched(articles, PROJECT_ROOT / "var" / "bench" / "cache" / f"indexer-docs-{len(articles)}.json")
+
+    rows: dict[str, dict[str, Any]] = {}
+    aliases = []
+
+    def target(name: str) -> Settings:
+        alias = f"bench-{name}-{tag}"
+        aliases.append(alias)
+        return settings.with_overrides(index_alias=alias, indexer_group=f"bench-{name}-{tag}")
+
+    try:
+        ensure_topics(settings)
+        t0 = time.perf_counter()
+        outcomes = publish_articles(articles, settings)
+        published = sum(o.status == "published" for o in outcomes)
+        print(f"  published {published} articles to Kafka in {time.perf_counter() - t0:.1f} s")
+
+        rows["ceiling"] = run_ceiling(es, target("ceiling"), articles, docs)
+        s = target("indexer")
+        setup_index(es, s)
+        rows["indexer"] = run_process(s, 1) | {"docs": count(es, s.index_alias)}
+        s = target("pre")
+        setup_index(es, s)
+        rows["indexer, pre-enriched"] = run_pre_enriched(s, docs) | {"docs": count(es, s.index_alias)}
+        if args.two_processes:
+            s = target("two")
+            setup_index(es, s)
+            rows["indexer x2"] = run_process(s, 2) | {"docs": count(es, s.index_alias)}
+        rows["ceiling (again)"] = run_ceiling(es, target("ceiling2"), articles, docs)
+    finally:
+        for alias in aliases:
+            delete_alias_and_indices(es, alias)
+        admin = make_admin(settings, "bench-cleanup")
+        admin.delete_topics(
+            [settings.topic_articles, settings.topic_dlq, settings.topic_pages, settings.topic_enriched]
+        )
+        admin.close()
+
+    ceiling = max(
+        rows["ceiling"]["docs"] / rows["ceiling"]["seconds"],
+        rows["ceiling (again)"]["docs"] / rows["ceiling (again)"]["seconds"],
+    )
+    for row in rows.values():
+        row["docs_per_second"] = round(row["docs"] / row["seconds"], 1)
+        row["share_of_ceiling"] = round(row["docs_per_second"] / ceiling, 3)
+        row["seconds"] = round(row["seconds"], 2)
+
+    result = {
+        "benchmark": "indexer",
+        "corpus": {
+            "name": "ANT v2.1 multisource",
+            "articles": len(articles),
+            "published": published,
+            **{k: v for k, v in vars(stats).items() if k != "skipped_examples"},
+        },
+        "ceiling_docs_per_second": round(ceiling, 1),
+        "rows": rows,
+        "settings": {
+            k: getattr(settings, k) for k in ("bulk_max_docs", "bulk_max_bytes", "bulk_max_seconds")
+        },
+        "environment": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load_average_1m_at_end": round(os.getloadavg()[0], 2),
+            "es_url": settings.es_url,
+        },
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+
+    print(f"\n{'row':24} {'docs':>6} {'seconds':>8} {'docs/s':>8} {'of ceiling':>10} {'peak RSS':>9}")
+    for name, row in rows.items():
+        rss = f"{row['peak_rss_mib']:.0f} MiB" if "peak_rss_mib" in row else "-"
+        print(
+            f"{name:24} {row['docs']:>6} {row['seconds']:>8.1f} {row['docs_per_second']:>8.0f} "
+            f"{row['share_of_ceiling']:>10.0%} {rss:>9}"
+        )
+    print(f"\nresults: {args.out}")
+
+
+if __name__ == "__main__":
+    main()
