@@ -1,9 +1,10 @@
 """Publication and update dates, timezone-aware, each with where it was found.
 
-Order of trust (the first source that yields a sane date wins):
-JSON-LD -> OpenGraph ``article:*`` -> other meta tags -> ``<time datetime>`` (``datePublished``
-first) -> per-source date selector -> htmldate (``original_date=True``) -> the page text
-(Arabic parser of :mod:`pipelines.extract.arabic_dates`, then dateparser).
+Order of trust (the first source that yields a sane date wins): the source's date selector
+(sources.yaml, an explicit override) -> JSON-LD -> OpenGraph ``article:*`` -> other meta tags ->
+``<time datetime>`` / ``itemprop=datePublished`` -> htmldate (``original_date=True``) -> the page
+text: elements whose class says "date" (Arabic parser, then dateparser), then the first absolute
+date in the visible text (the dateline).
 
 Every value is parsed the same way: ISO 8601 first, then the Arabic parser (regional month names,
 Arabic-Indic digits, Hijri, relative dates against ``fetched_at``), then dateparser.
@@ -161,10 +162,10 @@ def find_dates(
     body_text: str = "",
 ) -> FoundDates:
     """Published and updated dates of a page (see the module docstring for the order)."""
-    ordered = list(candidates)
+    # a source's own date selector overrides everything: it exists because the page misleads
+    ordered = [(selector_text, "selector", "published")] if selector_text else []
+    ordered += candidates
     ordered += [(value, "time-element", kind) for value, kind in _time_elements(page)]
-    if selector_text:
-        ordered.append((selector_text, "selector", "published"))
 
     published: tuple[datetime, str] | None = None
     updated: tuple[datetime, str] | None = None

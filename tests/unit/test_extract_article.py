@@ -144,6 +144,8 @@ def test_source_selectors_win_when_given() -> None:
     assert "نافذة حقيقية" not in a.body_text  # removed blockquote
     assert a.body[0].text.startswith("اختتم مهرجان التمور")
     assert "h2" in [b.kind for b in a.body]
+    # the date selector overrides the page's own article:published_time
+    assert (a.published_at, a.published_at_source) == (datetime(2025, 10, 29, 5, 5, tzinfo=UTC), "selector")
 
 
 def _seed_page() -> tuple[str, list[str]]:
