@@ -29,6 +29,9 @@ import org.apache.lucene.analysis.pattern.PatternReplaceCharFilter;
 import org.apache.lucene.analysis.pattern.PatternReplaceFilter;
 import org.apache.lucene.analysis.snowball.SnowballFilter;
 import org.apache.lucene.analysis.standard.StandardTokenizer;
+import org.apache.lucene.analysis.synonym.SolrSynonymParser;
+import org.apache.lucene.analysis.synonym.SynonymGraphFilter;
+import org.apache.lucene.analysis.synonym.SynonymMap;
 import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.analysis.tokenattributes.PositionIncrementAttribute;
 
@@ -56,6 +59,7 @@ import java.util.regex.Pattern;
  * <pre>
  * LuceneTokens CASE TEXT          JSON array of the tokens of TEXT
  * LuceneTokens --list             JSON array of {"name": CASE, "analyze": {_analyze body without text}}
+ *                                 (+ "index_filters": {name: definition} the body refers to by name)
  * LuceneTokens --dump TEXT...     JSON object {CASE: [[tokens of TEXT1], [tokens of TEXT2], ...]}
  * </pre>
  */
@@ -119,6 +123,11 @@ public final class LuceneTokens {
             "\"tokenizer\":\"standard\",\"filter\":[{\"type\":\"stemmer_override\",\"rules\":[\"الشيباني, والشيباني => شيباني\"]},\"arabic_stem\"]",
             ts -> new ArabicStemFilter(new StemmerOverrideFilter(ts, overrides(Map.of("الشيباني", "شيباني", "والشيباني", "شيباني"))))
         ),
+        chain(
+            "standard+synonym_graph",
+            "\"tokenizer\":\"standard\",\"filter\":[{\"type\":\"synonym_graph\",\"synonyms\":[\"سوريا, الشام\",\"لافروف => سيرغي لافروف\"]}]",
+            ts -> new SynonymGraphFilter(ts, synonyms("سوريا, الشام\nلافروف => سيرغي لافروف"), false)
+        ),
         new Case(
             "icu_tokenizer",
             "{\"tokenizer\":\"icu_tokenizer\"}",
@@ -173,6 +182,13 @@ public final class LuceneTokens {
         )
     );
 
+    private static final Pattern CONJUNCTION = Pattern.compile("^[وف](?=...)");
+    private static final Pattern CLITIC = Pattern.compile("^[وف]?[بكل](?=...)");
+
+    /** Named filters a multiplexer case refers to, defined inline the way an index would. */
+    static final String NAMED_FILTERS = "{\"conj\":{\"type\":\"pattern_replace\",\"pattern\":\"^[وف](?=...)\",\"replacement\":\"\",\"all\":false},"
+        + "\"clitic\":{\"type\":\"pattern_replace\",\"pattern\":\"^[وف]?[بكل](?=...)\",\"replacement\":\"\",\"all\":false}}";
+
     /**
      * multiplexer's ES output, computed independently: the tokens of each branch, run as a separate
      * Lucene chain, merged position by position (original first, duplicates at a position dropped).
@@ -182,15 +198,38 @@ public final class LuceneTokens {
             "standard+multiplexer(arabic_normalization | arabic_normalization,arabic_stem)",
             "{\"tokenizer\":\"standard\",\"filter\":[{\"type\":\"multiplexer\",\"filters\":[\"arabic_normalization\","
                 + "\"arabic_normalization, arabic_stem\"]}]}",
+            UnaryOperator.identity(),
+            Function.identity(),
+            List.of(Function.identity(), ArabicNormalizationFilter::new, ts -> new ArabicStemFilter(new ArabicNormalizationFilter(ts)))
+        ),
+        // The shape of schemas/index-template.json's khabar_arabic analyzer: stems from three
+        // branches (plain, conjunction stripped, clitic stripped), no original, one token per form.
+        new Multiplex(
+            "khabar_template_stems",
+            "{\"char_filter\":[\"icu_normalizer\",{\"type\":\"mapping\",\"mappings\":[\"\\\\u0640=>\"]}],"
+                + "\"tokenizer\":\"standard\",\"filter\":[\"lowercase\",\"decimal_digit\","
+                + "{\"type\":\"stop\",\"stopwords\":\"_arabic_\"},\"arabic_normalization\","
+                + "{\"type\":\"multiplexer\",\"preserve_original\":false,\"filters\":[\"arabic_stem\","
+                + "\"conj, arabic_stem\",\"clitic, arabic_stem\"]},\"remove_duplicates\"]}",
+            r -> new MappingCharFilter(tatweelMap(), new ICUNormalizer2CharFilter(r)),
+            ts -> new ArabicNormalizationFilter(
+                new StopFilter(new DecimalDigitFilter(new LowerCaseFilter(ts)), ArabicAnalyzer.getDefaultStopSet())
+            ),
             List.of(
-                Function.identity(),
-                ArabicNormalizationFilter::new,
-                ts -> new ArabicStemFilter(new ArabicNormalizationFilter(ts))
+                ArabicStemFilter::new,
+                ts -> new ArabicStemFilter(new PatternReplaceFilter(ts, CONJUNCTION, "", false)),
+                ts -> new ArabicStemFilter(new PatternReplaceFilter(ts, CLITIC, "", false))
             )
         )
     );
 
-    record Multiplex(String name, String analyzeJson, List<Function<TokenStream, TokenStream>> branches) {}
+    record Multiplex(
+        String name,
+        String analyzeJson,
+        UnaryOperator<Reader> charFilters,
+        Function<TokenStream, TokenStream> before,
+        List<Function<TokenStream, TokenStream>> branches
+    ) {}
 
     public static void main(String[] args) throws IOException {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
@@ -200,7 +239,9 @@ public final class LuceneTokens {
                 items.add("{\"name\":" + json(c.name()) + ",\"analyze\":" + c.analyzeJson() + "}");
             }
             for (Multiplex m : MULTIPLEX_CASES) {
-                items.add("{\"name\":" + json(m.name()) + ",\"analyze\":" + m.analyzeJson() + "}");
+                // index_filters: filters the request names, to define in the index it runs against
+                String extra = m.analyzeJson().contains("\"conj, ") ? ",\"index_filters\":" + NAMED_FILTERS : "";
+                items.add("{\"name\":" + json(m.name()) + ",\"analyze\":" + m.analyzeJson() + extra + "}");
             }
             out.println("[" + String.join(",\n", items) + "]");
             return;
@@ -277,7 +318,7 @@ public final class LuceneTokens {
         // position -> tokens at it, in branch order
         Map<Integer, Set<String>> byPosition = new java.util.TreeMap<>();
         for (Function<TokenStream, TokenStream> branch : m.branches()) {
-            try (Analyzer a = analyzer(StandardTokenizer::new, UnaryOperator.identity(), branch)) {
+            try (Analyzer a = analyzer(StandardTokenizer::new, m.charFilters(), m.before().andThen(branch))) {
                 for (Term t : terms(a, text)) {
                     byPosition.computeIfAbsent(t.position(), k -> new LinkedHashSet<>()).add(t.text());
                 }
@@ -311,6 +352,17 @@ public final class LuceneTokens {
         NormalizeCharMap.Builder b = new NormalizeCharMap.Builder();
         b.add("\u0640", "");
         return b.build();
+    }
+
+    /** Solr-format rules analyzed by the standard tokenizer (what precedes the filter in the case). */
+    static SynonymMap synonyms(String rules) {
+        try (Analyzer ruleAnalyzer = analyzer(StandardTokenizer::new, UnaryOperator.identity(), Function.identity())) {
+            SolrSynonymParser parser = new SolrSynonymParser(true, true, ruleAnalyzer);
+            parser.parse(new java.io.StringReader(rules));
+            return parser.build();
+        } catch (IOException | java.text.ParseException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static StemmerOverrideFilter.StemmerOverrideMap overrides(Map<String, String> rules) {

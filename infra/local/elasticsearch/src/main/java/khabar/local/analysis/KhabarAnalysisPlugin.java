@@ -236,6 +236,9 @@ public class KhabarAnalysisPlugin extends Plugin implements AnalysisPlugin {
         // filters ["a", "b, c"], preserve_original (true)
         f.put("multiplexer", requiresAnalysisSettings((is, env, name, s) -> new MultiplexerFactory(name, s)));
         // language (English): a Snowball stemmer class name, e.g. Arabic, English, Porter
+        // synonyms [...] | synonyms_path, format (solr | wordnet), expand (true), lenient (false), updateable
+        f.put("synonym", requiresAnalysisSettings((is, env, name, s) -> new SynonymFactory(name, false, env, s)));
+        f.put("synonym_graph", requiresAnalysisSettings((is, env, name, s) -> new SynonymFactory(name, true, env, s)));
         f.put("snowball", (is, env, name, s) -> {
             String language = capitalize(s.get("language", "English"));
             return filter(name, ts -> new SnowballFilter(ts, language));
