@@ -144,15 +144,12 @@ class RebalanceFlag(ConsumerRebalanceListener):
         with self._lock:
             self._revoked |= set(revoked)
             self._happened = True
-        log.info("partitions revoked", extra={"partitions": sorted(str(tp) for tp in revoked)})
+        log.info("partitions revoked", extra={"partitions": _names(revoked)})
 
     def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
         with self._lock:
             self.assigned = set(assigned)
-        log.info(
-            "partitions assigned",
-            extra={"partitions": sorted(f"{tp.topic}/{tp.partition}" for tp in assigned)},
-        )
+        log.info("partitions assigned", extra={"partitions": _names(assigned)})
 
     def take(self) -> set[TopicPartition] | None:
         """The partitions revoked since the last call, or None if no rebalance happened."""
@@ -161,6 +158,10 @@ class RebalanceFlag(ConsumerRebalanceListener):
                 return None
             revoked, self._revoked, self._happened = self._revoked, set(), False
             return revoked
+
+
+def _names(partitions: Iterable[TopicPartition]) -> list[str]:
+    return sorted(f"{tp.topic}/{tp.partition}" for tp in partitions)
 
 
 def topic_partitions(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:

@@ -119,6 +119,10 @@ class IndexerService:
         """Ask the loop to end (signal handler): the current batch is finished or abandoned."""
         self._stop.set()
 
+    @property
+    def stopping(self) -> threading.Event:
+        return self._stop
+
     def run(self) -> RunSummary:
         started = time.monotonic()
         consumer = self._consumer = make_consumer(

@@ -1,0 +1,41 @@
+"""``khabar index reindex``: replay the topic into the next physical index and swap the alias."""
+
+from __future__ import annotations
+
+import pytest
+from article_factory import make_article
+
+from pipelines.indexer.reindex import reindex
+from pipelines.indexer.service import IndexerService, RunOptions
+from pipelines.indexer.template import alias_indices, next_index_name, write_index
+
+pytestmark = pytest.mark.integration
+
+
+def index_until_caught_up(settings) -> None:
+    summary = IndexerService(settings, RunOptions.from_settings(settings, until_caught_up=True)).run()
+    assert summary.exit_reason == "caught_up"
+
+
+def test_reindex_builds_the_next_index_swaps_the_alias_and_keeps_the_old_one(indexer_env, es) -> None:
+    env = indexer_env
+    alias = env.settings.index_alias
+    articles = [make_article(i, source_id="reindex", body=f"نص المقال {i}.") for i in range(120)]
+    env.publish(articles[:100])
+    index_until_caught_up(env.settings)
+    old = write_index(es, alias)
+
+    seen: list[tuple[int, int]] = []
+    report = reindex(env.settings, progress=lambda consumed, total, _: seen.append((consumed, total)))
+
+    assert report.new_index == next_index_name(old)
+    assert alias_indices(es, alias) == {report.new_index: True}  # one atomic swap: old out, new in
+    assert report.old_indices == [old]
+    assert report.doc_count == 100 and seen[-1] == (100, 100)
+    assert set(env.documents()) == {a.article_id for a in articles[:100]}
+    # The live indexer's offsets were not touched (separate group), and it now writes to the new index.
+    env.publish(articles[100:])
+    index_until_caught_up(env.settings)
+    es.indices.refresh(index=[old, report.new_index])
+    assert es.count(index=report.new_index)["count"] == 120
+    assert es.count(index=old)["count"] == 100  # kept until the user deletes it
