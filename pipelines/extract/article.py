@@ -20,7 +20,7 @@ from pipelines.errors import ExtractionError
 from pipelines.extract.body import MIN_BODY_CHARS, extract_body
 from pipelines.extract.dates import find_dates, zone
 from pipelines.extract.metadata import read_metadata
-from pipelines.extract.page import PageIndex, chrome_share, main_text_chars, scan
+from pipelines.extract.page import PageIndex, chrome_share, main_text_chars, parse, scan
 from pipelines.model import Article, Block, RawPage, article_id_for, content_hash_for
 from pipelines.normalize.arabic import clean_display
 from pipelines.normalize.urls import resolve_canonical
@@ -96,7 +96,7 @@ def extract_article(
     if page.not_modified:
         raise ExtractionError("304 Not Modified: nothing to extract", reason="empty_page")
     html = page_html(page)
-    soup = BeautifulSoup(html, "lxml")
+    soup = parse(html)
     index = scan(soup)
     if not index.has_text:
         raise ExtractionError("the page has no text", reason="empty_page")

@@ -119,7 +119,7 @@ def _time_elements(page: PageIndex) -> list[tuple[str, str]]:
     for tag in page.times:
         value = tag.get("datetime") or tag.get("pubdate")
         if value and str(value).strip():
-            classes = " ".join(tag.get("class") or []).lower()
+            classes = str(tag.get("class") or "").lower()
             kind = "updated" if re.search(r"modif|updat", classes) else "published"
             found.append((str(value), kind))
     return found
