@@ -281,10 +281,12 @@ def how_to_continue(settings: Settings) -> list[tuple[str, str]]:
     venv = PROJECT_ROOT / ".venv" / "bin"
     home = airflow_home(settings)
     sources = Path(settings.home).resolve() / "demo" / "sources.yaml"
+    # standalone starts its components as `airflow ...` subprocesses: the venv must be on PATH.
+    # ALL_ADMINS: no login on this local-only UI.
     ui = (
-        f"AIRFLOW_HOME={home} AIRFLOW__CORE__DAGS_FOLDER={PROJECT_ROOT / 'dags'} "
+        f"PATH={venv}:$PATH AIRFLOW_HOME={home} AIRFLOW__CORE__DAGS_FOLDER={PROJECT_ROOT / 'dags'} "
         "AIRFLOW__CORE__LOAD_EXAMPLES=False AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS=True "
-        f"KHABAR_SOURCES_FILE={sources} {venv / 'airflow'} standalone"
+        f"KHABAR_SOURCES_FILE={sources} airflow standalone"
     )
     return [
         ("Airflow UI on khabar's DAGs (this run is in its history), then open http://localhost:8080:", ui),

@@ -9,6 +9,7 @@ names, alias and consumer group unique to this test.
 from __future__ import annotations
 
 import json
+import socket
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,6 +25,7 @@ from pipelines.config import Settings
 from pipelines.kafka import decode_json, make_consumer
 from pipelines.model import article_id_for
 from pipelines.sample_site import sample_sources, serve
+from pipelines.sources import SourceConfig
 
 pytestmark = [pytest.mark.airflow, pytest.mark.integration, pytest.mark.slow]
 
@@ -81,27 +83,36 @@ def khabar_env(stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settin
     return Settings.from_env(kafka_bootstrap=stack.kafka_bootstrap)
 
 
+def _connections_file(settings: Settings, tmp_path: Path) -> str:
+    """An Airflow connections file whose ``khabar_kafka`` points at the test's Kafka."""
+    host, port = settings.kafka_bootstrap.rsplit(":", 1)
+    path = tmp_path / "connections.json"
+    path.write_text(json.dumps({"khabar_kafka": {"conn_type": "kafka", "host": host, "port": int(port)}}))
+    return str(path)
+
+
+def _sources_file(tmp_path: Path, sources: list[SourceConfig]) -> str:
+    path = tmp_path / "sources.yaml"
+    body = {"sources": [s.model_dump(mode="json", exclude_none=True) for s in sources]}
+    path.write_text(yaml.safe_dump(body, allow_unicode=True), encoding="utf-8")
+    return str(path)
+
+
+def _news_ingest():
+    return DagBag(dag_folder=str(REPO / "dags")).dags["news_ingest"]
+
+
 def test_news_ingest_publishes_the_sample_site_and_the_indexer_makes_it_searchable(
     airflow_db: Path, khabar_env: Settings, tmp_path: Path, es
 ) -> None:
     settings = khabar_env
-    host, port = settings.kafka_bootstrap.rsplit(":", 1)
-    conn_file = tmp_path / "connections.json"
-    conn_file.write_text(
-        json.dumps({"khabar_kafka": {"conn_type": "kafka", "host": host, "port": int(port)}})
-    )
-
-    dag = DagBag(dag_folder=str(REPO / "dags")).dags["news_ingest"]
+    dag = _news_ingest()
     with serve() as base_url:
-        sources_file = tmp_path / "sources.yaml"
         sources = [s for s in sample_sources(base_url) if s.id in ("sample", "sample-bad")]
-        sources_file.write_text(
-            yaml.safe_dump(
-                {"sources": [s.model_dump(mode="json", exclude_none=True) for s in sources]},
-                allow_unicode=True,
-            )
+        run = dag.test(
+            run_conf={"sources_file": _sources_file(tmp_path, sources)},
+            conn_file_path=_connections_file(settings, tmp_path),
         )
-        run = dag.test(run_conf={"sources_file": str(sources_file)}, conn_file_path=str(conn_file))
 
     # --- Airflow's view: one mapped task per source, named by its id, all green -------------------
     assert run.state == DagRunState.SUCCESS
@@ -159,3 +170,39 @@ def test_news_ingest_publishes_the_sample_site_and_the_indexer_makes_it_searchab
     finally:
         delete_alias_and_indices(client, settings.index_alias)
         client.close()
+
+
+def test_a_failing_source_fails_only_its_own_task(
+    airflow_db: Path, khabar_env: Settings, tmp_path: Path
+) -> None:
+    """A source whose every feed is unreachable fails its task; the other source and the summary don't."""
+    settings = khabar_env
+    dag = _news_ingest()
+    # The DAG retries a failed source with backoff (minutes); this run must end without waiting.
+    dag.get_task("ingest_source").retries = 0
+    with serve() as base_url, socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{closed.getsockname()[1]}"  # bound, never listening: refused
+        (sample,) = [s for s in sample_sources(base_url) if s.id == "sample"]
+        down = SourceConfig.model_validate(
+            {
+                "id": "down",
+                "name": "مصدر متوقف",
+                "homepage": f"{dead}/",
+                "allow_private_network": True,
+                "discovery": {"feeds": [f"{dead}/rss.xml"]},
+            }
+        )
+        run = dag.test(
+            run_conf={"sources_file": _sources_file(tmp_path, [sample, down]), "limit": 2},
+            conn_file_path=_connections_file(settings, tmp_path),
+        )
+
+    states = {
+        ti.rendered_map_index: ti.state for ti in run.get_task_instances() if ti.task_id == "ingest_source"
+    }
+    assert states == {"sample": TaskInstanceState.SUCCESS, "down": TaskInstanceState.FAILED}
+    (summary,) = _xcom("news_ingest", run.run_id, "summarize")
+    assert summary["failed"] == ["down"]
+    assert summary["succeeded"] == ["sample"]
+    assert summary["per_source"]["sample"]["published"] == 2
