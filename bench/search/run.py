@@ -17,7 +17,8 @@ the local Elasticsearch, all in the same run:
 - ``khabar w/o clitics``: khabar's char filters + the stock arabic chain, no clitic multiplexer.
 - ``arabic`` (Elasticsearch's built-in analyzer) and ``standard``: the peers, plain OR ``match``.
 
-Reports recall@1/5/10 and MRR@10 per configuration; JSON to ``var/bench/search.json``.
+Reports recall@1/5/10 and MRR@10 per configuration and, with distractors, word-form recall and
+precision of place-name queries on the news (see ``forms.py``); JSON to ``var/bench/search.json``.
 
     python bench/search/run.py [--distractors 5000] [--out var/bench/search.json]
 
@@ -42,6 +43,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from elasticsearch import Elasticsearch, helpers  # noqa: E402
+from forms import build_truth, evaluate_forms  # noqa: E402
 
 from pipelines.config import Settings  # noqa: E402
 from pipelines.indexer.elastic import es_client  # noqa: E402
@@ -152,7 +154,9 @@ def request_for(question: str, how: str) -> dict[str, Any]:
     return {"query": {"match": {"body": {"query": question}}}, "size": 10, "_source": False}
 
 
-def evaluate(es: Elasticsearch, name: str, how: dict[str, Any], docs: list[str], questions) -> dict[str, Any]:
+def evaluate(
+    es: Elasticsearch, name: str, how: dict[str, Any], docs: list[str], questions, truth
+) -> dict[str, Any]:
     index = f"khabar-bench-search-{uuid.uuid4().hex[:8]}"
     create_index(es, index, how["index"])
     try:
@@ -179,11 +183,13 @@ def evaluate(es: Elasticsearch, name: str, how: dict[str, Any], docs: list[str],
                 ids = [hit["_id"] for hit in response["hits"]["hits"]]
                 ranks.append(ids.index(str(gold)) + 1 if str(gold) in ids else None)
         query_seconds = time.perf_counter() - started
+        forms = evaluate_forms(es, index, truth, request_for, how["query"]) if truth else {}
     finally:
         es.indices.delete(index=index, ignore_unavailable=True)
     n = len(ranks)
     out: dict[str, Any] = {f"recall@{k}": sum(1 for r in ranks if r and r <= k) / n for k in K}
     out["mrr@10"] = sum(1 / r for r in ranks if r) / n
+    out.update(forms)
     out.update(index_seconds=round(index_seconds, 2), query_seconds=round(query_seconds, 2))
     return out
 
@@ -199,13 +205,14 @@ def main() -> None:
     paragraphs, questions = load_arcd(base / "search-eval" / "arcd-train.json")
     distractors = load_distractors(base / "corpus" / "ant-v2.1-multisource.tar.xz", args.distractors)
     docs = paragraphs + distractors
+    truth = build_truth(docs) if distractors else []
     es = es_client(Settings.from_env(), request_timeout=120)
 
     results = {}
     for name, how in configs().items():
         if args.only and name not in args.only:
             continue
-        results[name] = evaluate(es, name, how, docs, questions)
+        results[name] = evaluate(es, name, how, docs, questions, truth)
         print(f"  {name}: done", file=sys.stderr)
 
     report = {
@@ -213,6 +220,7 @@ def main() -> None:
         "paragraphs": len(paragraphs),
         "questions": len(questions),
         "distractors": len(distractors),
+        "form_queries": [name for name, _ids in truth],
         "elasticsearch": es.info().body["version"]["number"],
         "results": results,
     }
@@ -223,12 +231,19 @@ def main() -> None:
         f"ARCD retrieval: {len(questions)} questions, {len(paragraphs)} paragraphs + {len(distractors)} distractors"
     )
     header = f"{'configuration':<28}{'R@1':>7}{'R@5':>7}{'R@10':>7}{'MRR@10':>8}"
+    if truth:
+        header += f"{'form R':>8}{'form P':>8}"
     print(header)
     print("-" * len(header))
     for name, r in results.items():
-        print(
+        line = (
             f"{name:<28}{r['recall@1']:>7.3f}{r['recall@5']:>7.3f}{r['recall@10']:>7.3f}{r['mrr@10']:>8.3f}"
         )
+        if truth:
+            line += f"{r['form_recall']:>8.3f}{r['form_precision']:>8.3f}"
+        print(line)
+    if truth:
+        print(f"form R/P: {len(truth)} place names in any clitic form (bench/search/forms.py)")
     print(f"results: {args.out}")
 
 

@@ -51,6 +51,10 @@ class Gazetteer:
     def __len__(self) -> int:
         return len(self._names)
 
+    def spellings(self) -> list[tuple[str, ...]]:
+        """Every matched spelling, as a tuple of normalized words."""
+        return list(self._names)
+
     def find(self, text: str) -> list[PlaceMatch]:
         """Every mention in ``text``, in order of appearance."""
         words = _WORD.findall(normalize_text(text))
