@@ -8,6 +8,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from kafka import TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
 from kafka.structs import OffsetAndMetadata
 
 from pipelines.indexer.bulk import BulkDoc, BulkResult
@@ -65,3 +66,15 @@ class InFlight:
 
     batch: Batch
     future: Future[BulkResult]
+
+
+def marker(record: ConsumerRecord) -> Prepared:
+    """A stand-in for a record that is dropped before being decoded (only its position matters)."""
+    return Prepared(TopicPartition(record.topic, record.partition), record.offset)
+
+
+def merge(first: Batch, second: Batch) -> Batch:
+    merged = Batch()
+    for item in first.items + second.items:
+        merged.add(item)
+    return merged

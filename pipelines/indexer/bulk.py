@@ -172,6 +172,12 @@ def cluster_and_send(
         assign_clusters(None, index, bodies)
     except TransportError as exc:
         raise TransientBulkError(str(exc)[:500], reason=type(exc).__name__) from exc
+    except Exception as exc:  # clustering is an enrichment: never a reason to stop indexing
+        log.warning(
+            "near-duplicate clustering failed; documents keep their own cluster", extra={"error": repr(exc)}
+        )
+        for body in bodies:
+            body["cluster_id"] = body.get("article_id")
     docs = [doc if _encoded_cluster(doc) else doc.reserialized() for doc in docs]
     return send_bulk(es, index, docs, require_alias=require_alias)
 

@@ -24,7 +24,8 @@ from pipelines.errors import IndexingError
 from pipelines.indexer.consume import topic_partitions
 from pipelines.indexer.elastic import es_client
 from pipelines.indexer.metrics import IndexerMetrics
-from pipelines.indexer.service import IndexerService, RunOptions, RunSummary
+from pipelines.indexer.options import RunOptions, RunSummary
+from pipelines.indexer.service import IndexerService
 from pipelines.indexer.template import alias_indices, create_index, next_index_name, write_index
 from pipelines.kafka import make_consumer
 

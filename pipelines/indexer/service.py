@@ -22,7 +22,6 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from typing import Any
 
 from elasticsearch import Elasticsearch
@@ -32,11 +31,12 @@ from kafka.structs import OffsetAndMetadata
 
 from pipelines.config import Settings
 from pipelines.dlq import DeadLetterWriter
-from pipelines.indexer.batch import Batch, InFlight, first_offsets
+from pipelines.indexer.batch import Batch, InFlight, first_offsets, marker, merge
 from pipelines.indexer.bulk import Backoff, BulkResult, TransientBulkError, cluster_and_send
 from pipelines.indexer.consume import Prepared, RebalanceFlag, ToDocument, partition_lag, prepare
 from pipelines.indexer.elastic import es_client
 from pipelines.indexer.metrics import IndexerMetrics
+from pipelines.indexer.options import Progress, RunOptions, RunSummary
 from pipelines.kafka import make_consumer, make_producer
 
 log = logging.getLogger(__name__)
@@ -44,45 +44,6 @@ log = logging.getLogger(__name__)
 
 class Abandon(Exception):  # noqa: N818 - control flow, not an error
     """The current batches cannot be finished (rebalance or shutdown): drop them uncommitted."""
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    group: str
-    index: str  # the alias (live indexing) or a concrete index (reindex)
-    topic: str
-    require_alias: bool = True
-    until_caught_up: bool = False
-    max_idle_seconds: float | None = None
-    max_doc_bytes: int = 2 * 1024 * 1024
-    publish_enriched: bool = False
-    backoff_base: float = 0.5
-    backoff_cap: float = 15.0
-    progress_seconds: float = 10.0
-
-    @classmethod
-    def from_settings(cls, settings: Settings, **overrides: Any) -> RunOptions:
-        base: dict[str, Any] = {
-            "group": settings.indexer_group,
-            "index": settings.index_alias,
-            "topic": settings.topic_articles,
-            "max_doc_bytes": settings.kafka_max_message_bytes,
-        }
-        return cls(**(base | {k: v for k, v in overrides.items() if v is not None}))
-
-
-@dataclass
-class RunSummary:
-    consumed: int = 0
-    indexed: int = 0
-    conflicts: int = 0
-    dead_lettered: int = 0
-    batches: int = 0
-    abandoned: int = 0
-    retries: int = 0
-    seconds: float = 0.0
-    exit_reason: str = ""
-    dead_letter_reasons: dict[str, int] = field(default_factory=dict)
 
 
 class IndexerService:
@@ -112,7 +73,7 @@ class IndexerService:
         self._enriched: KafkaProducer | None = None
         self._consumer: KafkaConsumer | None = None
         self._last_record = time.monotonic()
-        self._progress = _Progress()
+        self._progress = Progress()
 
     # -- lifecycle ------------------------------------------------------------------------------
     def stop(self, *_: object) -> None:
@@ -154,7 +115,7 @@ class IndexerService:
             if self.rebalance.take() is not None:
                 if self._holding():
                     # Fresh records come after the dropped ones: drop them too, all are read again.
-                    self._abandon("rebalance", [prepare_marker(r) for r in fresh])
+                    self._abandon("rebalance", [marker(r) for r in fresh])
                     continue
                 assigned = consumer.assignment()
                 self._uncommitted = {tp: o for tp, o in self._uncommitted.items() if tp in assigned}
@@ -170,7 +131,7 @@ class IndexerService:
                 if self._inflight and (self._inflight.future.done() or not fresh):
                     self._finish()
             except Abandon as exc:
-                self._abandon(str(exc), [prepare_marker(r) for r in fresh[done:]])
+                self._abandon(str(exc), [marker(r) for r in fresh[done:]])
                 continue
             if fresh:
                 self._last_record = time.monotonic()
@@ -240,7 +201,7 @@ class IndexerService:
             self._dead_letter(failures)
             self._commit(flight.batch)
         except Abandon:
-            self._batch = _merge(flight.batch, self._batch)  # both go back to Kafka
+            self._batch = merge(flight.batch, self._batch)  # both go back to Kafka
             raise
 
     def _write(self, flight: InFlight) -> list[Prepared]:
@@ -299,9 +260,14 @@ class IndexerService:
         """Send dead letters and wait for the broker's acknowledgement of each; retry the rest."""
         backoff = Backoff(self.options.backoff_base, self.options.backoff_cap)
         while failures:
-            sent = [(item, self._dlq.send(item.dead_letter(self._dlq))) for item in failures]
+            sent, unsent = [], []
+            for item in failures:
+                try:
+                    sent.append((item, self._dlq.send(item.dead_letter(self._dlq))))
+                except KafkaError:  # no metadata for the DLQ topic within max_block_ms: broker away
+                    unsent.append(item)
             self._dlq.flush()
-            failures = []
+            failures = unsent
             for item, future in sent:
                 if future.succeeded():
                     reason = item.failure.error.reason if item.failure else "unknown"
@@ -355,7 +321,7 @@ class IndexerService:
         while True:
             self._consumer.pause(*self._consumer.assignment())
             records = self._consumer.poll(timeout_ms=0)
-            stray = [prepare_marker(r) for recs in records.values() for r in recs]
+            stray = [marker(r) for recs in records.values() for r in recs]
             if stray:  # partitions assigned since the pause: read them again later
                 self._seek_back(stray)
             if self.rebalance.take() is not None:
@@ -468,44 +434,6 @@ class IndexerService:
                 self.settings.topic_enriched, key=item.doc.doc_id.encode(), value=item.doc.source
             )
         self._enriched.flush()
-
-
-def prepare_marker(record: Any) -> Prepared:
-    """A stand-in for a record that is dropped before being decoded (only its position matters)."""
-    return Prepared(TopicPartition(record.topic, record.partition), record.offset)
-
-
-def _merge(first: Batch, second: Batch) -> Batch:
-    merged = Batch()
-    for item in first.items + second.items:
-        merged.add(item)
-    return merged
-
-
-@dataclass
-class _Progress:
-    docs: int = 0
-    _since: float = field(default_factory=time.monotonic)
-    _last_report: float = field(default_factory=time.monotonic)
-    _last_check: float = 0.0
-
-    def due_report(self, every: float) -> bool:
-        if time.monotonic() - self._last_report < every:
-            return False
-        self._last_report = time.monotonic()
-        return True
-
-    def due_check(self, every: float = 1.0) -> bool:
-        if time.monotonic() - self._last_check < every:
-            return False
-        self._last_check = time.monotonic()
-        return True
-
-    def rate(self) -> float:
-        now = time.monotonic()
-        rate = self.docs / max(1e-6, now - self._since)
-        self.docs, self._since = 0, now
-        return round(rate, 1)
 
 
 def _default_to_document() -> Callable[[Any], dict[str, Any]]:
