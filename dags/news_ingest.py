@@ -8,6 +8,9 @@ discover (RSS/Atom, sitemaps, listing pages) → fetch (robots.txt, rate limit, 
 → extract → normalize → publish: articles to `news.articles.v1` (key = `article_id`), raw pages
 to `news.pages.v1`, and every per-item failure to `news.dlq.v1` with its reason.
 
+A source with its own `schedule` in the sources file (e.g. `@hourly`) is scraped only by the
+scheduled runs in whose slot that schedule fires; manual runs scrape every enabled source.
+
 A failing source fails only its own task, which retries with exponential backoff. The
 `summarize` task runs whatever happened and reports per-source counts and error classes.
 
@@ -59,12 +62,19 @@ DEFAULT_ARGS = {
 )
 def news_ingest() -> None:
     @task(retries=2)
-    def list_sources(params: dict | None = None) -> list[str]:
-        """The ids of the enabled sources: one mapped ``ingest_source`` task each."""
+    def list_sources(params: dict | None = None, dag_run=None) -> list[str]:
+        """The enabled sources due in this run (per-source `schedule`): one mapped task each."""
         from pipelines.ingest import enabled_source_ids
 
         params = params or {}
-        return enabled_source_ids(params.get("sources_file"), only=params.get("source_ids") or None)
+        run_type = getattr(dag_run.run_type, "value", dag_run.run_type) if dag_run else None
+        return enabled_source_ids(
+            params.get("sources_file"),
+            only=params.get("source_ids") or None,
+            # Manual runs take every enabled source; scheduled ones only those whose slot this is.
+            run_after=dag_run.run_after if run_type == "scheduled" else None,
+            dag_schedule=SCHEDULE,
+        )
 
     @task(map_index_template="{{ source_id }}")
     def ingest_source(source_id: str, params: dict | None = None) -> dict:

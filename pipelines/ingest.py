@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,14 +35,51 @@ def _sources(sources_file: str | Path | None, settings: Settings | None = None) 
 
 
 def enabled_source_ids(
-    sources_file: str | Path | None = None, *, only: list[str] | None = None, settings: Settings | None = None
+    sources_file: str | Path | None = None,
+    *,
+    only: list[str] | None = None,
+    settings: Settings | None = None,
+    run_after: datetime | None = None,
+    dag_schedule: str | None = None,
 ) -> list[str]:
-    """Ids of the enabled sources in the sources file, or exactly ``only`` (unknown ids: ConfigError)."""
+    """Ids of the enabled sources in the sources file, or exactly ``only`` (unknown ids: ConfigError).
+
+    For a scheduled run (``run_after`` and the DAG's cron ``dag_schedule`` given), a source with its
+    own ``schedule`` is kept only when that schedule fires within this run's slot: the time since
+    the DAG's previous fire time, up to ``run_after``. A source cannot run more often than the DAG.
+    """
     from pipelines.sources import select_sources
 
-    ids = [s.id for s in select_sources(_sources(sources_file, settings), only)]
+    sources = select_sources(_sources(sources_file, settings), only)
+    if run_after is not None and dag_schedule and not only:
+        start = _previous_fire(dag_schedule, run_after)
+        not_due = [s.id for s in sources if not is_due(s.schedule, start, run_after)]
+        if not_due:
+            log.info("sources not due in this run", extra={"sources": not_due, "run_after": str(run_after)})
+        sources = [s for s in sources if s.id not in not_due]
+    ids = [s.id for s in sources]
     log.info("sources listed", extra={"sources": ids, "count": len(ids)})
     return ids
+
+
+# Presets SourceConfig accepts that croniter does not spell the same way.
+_PRESET_CRON = {"@quarterly": "0 0 1 */3 *"}
+_ALWAYS = {None, "", "@once", "@continuous"}
+
+
+def _previous_fire(schedule: str, moment: datetime) -> datetime:
+    from croniter import croniter
+
+    return croniter(_PRESET_CRON.get(schedule, schedule), moment).get_prev(datetime)
+
+
+def is_due(schedule: str | None, start: datetime, end: datetime) -> bool:
+    """Whether ``schedule`` (cron or preset; None: the DAG's own) fires in ``(start, end]``."""
+    if schedule in _ALWAYS:
+        return True
+    from croniter import croniter
+
+    return croniter(_PRESET_CRON.get(schedule, schedule), start).get_next(datetime) <= end
 
 
 def ingest_source(
