@@ -98,7 +98,8 @@ def _query(query: str, *, drop: set[str] | None = None) -> str:
         for k, v in parse_qsl(query, keep_blank_values=True)
         if not is_tracking_param(k) and (drop is None or k.lower() not in drop)
     ]
-    return urlencode(sorted(pairs), quote_via=quote, safe="-._~")
+    # sorted by name only: the values of a repeated parameter keep their order
+    return urlencode(sorted(pairs, key=lambda kv: kv[0]), quote_via=quote, safe="-._~")
 
 
 def canonicalize_url(url: str, *, base: str | None = None) -> str:
@@ -113,6 +114,8 @@ def canonicalize_url(url: str, *, base: str | None = None) -> str:
         port = parts.port
     except ValueError:
         port = None
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
     netloc = host if port is None or _DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
     return urlunsplit((scheme, netloc, _path(parts.path), _query(parts.query), ""))
 

@@ -55,6 +55,13 @@ def test_host_idna_ports_and_paths() -> None:
     )
 
 
+def test_repeated_parameters_keep_their_order_and_ipv6_hosts_their_brackets() -> None:
+    assert (
+        canonicalize_url("https://example.com/a?tag=b&id=1&tag=a") == "https://example.com/a?id=1&tag=b&tag=a"
+    )
+    assert canonicalize_url("http://[::1]:8080/a/") == "http://[::1]:8080/a"
+
+
 def test_relative_urls_resolve_against_base() -> None:
     assert canonicalize_url("../world/1.html", base="https://example.com/news/x/") == (
         "https://example.com/news/world/1.html"
