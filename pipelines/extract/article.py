@@ -58,7 +58,8 @@ def _selected_text(soup: BeautifulSoup, selectors: Mapping[str, str] | None, key
     found = soup.select_one(selectors[key])
     if found is None:
         return ""
-    value = found.get("content") or found.get("datetime") if key == "date" else None
+    # a date selector may point at <meta content=...> or <time datetime=...>
+    value = (found.get("content") or found.get("datetime")) if key == "date" else None
     return clean_display(str(value) if value else found.get_text(" "))
 
 
@@ -110,7 +111,8 @@ def extract_article(
     if body is None or len(body.text) < MIN_BODY_CHARS:
         raise ExtractionError("no article text, only boilerplate", reason="boilerplate_only")
     main_chars = main_text_chars(index)
-    if main_chars is not None and main_chars < MIN_MAIN_CHARS and not md.json_ld_body:
+    declared_elsewhere = md.json_ld_body or body.method == "selectors"
+    if main_chars is not None and main_chars < MIN_MAIN_CHARS and not declared_elsewhere:
         # the page's own <main> holds a line or two ("this content is not available"): no article
         raise ExtractionError("the page's main region has no article text", reason="boilerplate_only")
     if len(body.text) < MAX_CHROME_CHARS and chrome_share(body.text, index) >= MAX_CHROME_SHARE:

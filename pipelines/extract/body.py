@@ -59,11 +59,14 @@ class BodyCandidate:
 
 # --- boilerplate ----------------------------------------------------------------------------------
 
+# Matched on normalize_text forms, at the start of short blocks. Ordinary verbs stay safe:
+# "شارك في الاجتماع..." (took part in) is news, "شارك الخبر" (share this) is not.
 _BOILERPLATE = re.compile(
-    r"^(?:اقرا ايضا|اقرا المزيد|اقرا كذلك|شاهد ايضا|طالع ايضا|اقرا اكثر|مواضيع ذات صله|اخبار ذات صله"
-    r"|ذات صله|شارك(?:ها)?(?: الخبر| المقال| علي)?|تابعونا|تابعوا|لمتابعه|حمل تطبيق|اشترك في"
-    r"|read more|read also|related(?: articles| stories)?|see also|share (?:this|on)|follow us"
-    r"|sign up for|subscribe to|advertisement|إعلان|اعلان)\b",
+    r"^(?:اقرا ايضا|اقرا المزيد|اقرا كذلك|اقرا اكثر|شاهد ايضا|طالع ايضا|مواضيع ذات صله|اخبار ذات صله"
+    r"|ذات صله\s*:|شارك(?:ها)? (?:الخبر|المقال|علي|عبر)|تابعونا"
+    r"|تابعوا (?:اخر|اخبار|قناتنا|صفحتنا|حسابنا|تغطيتنا)|لمتابعه (?:اخر|اخبار|المزيد)|حمل تطبيق"
+    r"|اشترك في (?:النشره|نشرتنا|قناتنا|خدمه)|read more|read also|see also|share (?:this|on)|follow us"
+    r"|sign up for|subscribe to|related(?: articles| stories| coverage)?\s*(?::|$)|(?:اعلان|advertisement)$)",
     re.IGNORECASE,
 )
 # "الرئيسية | الأرشيف | اتصل بنا": a row of menu items

@@ -77,3 +77,14 @@ def test_dateline_and_byline_are_cut_from_the_top_only() -> None:
         [lede, Block(kind="p", text=P1)],
         None,
     )
+
+
+def test_ordinary_sentences_that_start_like_boilerplate_are_kept() -> None:
+    news = [
+        "شارك في الاجتماع وزراء الخارجية العرب.",  # "took part", not "share"
+        "اشترك في المؤتمر أكثر من مئتي باحث.",  # "took part", not "subscribe"
+        "تابعوا المباراة مساء اليوم على الملعب الوطني.",
+        "Related research suggests the opposite.",
+    ]
+    blocks = [Block(kind="p", text=t) for t in news]
+    assert drop_boilerplate(blocks) == blocks
