@@ -60,3 +60,17 @@ def dagbag(airflow_home: Path):
     from airflow.dag_processing.dagbag import DagBag
 
     return DagBag(dag_folder=str(DAGS_FOLDER))
+
+
+@pytest.fixture(scope="session")
+def xcom(airflow_db: Path):
+    """``xcom(dag_id, run_id, task_id)``: the return values a task pushed in a run."""
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    def values(dag_id: str, run_id: str, task_id: str) -> list:
+        with create_session() as session:
+            query = XComModel.get_many(run_id=run_id, key="return_value", dag_ids=dag_id, task_ids=task_id)
+            return [XComModel.deserialize_value(row) for row in session.scalars(query).all()]
+
+    return values
