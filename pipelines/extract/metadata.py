@@ -210,11 +210,15 @@ def _site_names(meta: dict[str, list[str]], ld: dict | None) -> set[str]:
 
 def _strip_site_name(title: str, site_names: set[str]) -> str:
     """ "وزير الري يشهد ... - اليوم السابع" -> "وزير الري يشهد ..."."""
-    parts = _TITLE_SEPARATORS.split(title)
-    if len(parts) < 2:
+    separators = list(_TITLE_SEPARATORS.finditer(title))
+    if not separators:
         return title
-    kept = [p for p in parts if normalize_text(p) not in site_names]
-    return " - ".join(kept) if kept and len(kept) < len(parts) else title
+    first, last = separators[0], separators[-1]
+    if normalize_text(title[last.end() :]) in site_names:
+        title = title[: last.start()]
+    elif normalize_text(title[: first.start()]) in site_names:
+        title = title[first.end() :]
+    return title.strip()
 
 
 def _is_site_level(text: str, site_names: set[str]) -> bool:

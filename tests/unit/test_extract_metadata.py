@@ -89,6 +89,12 @@ def test_site_name_is_cut_from_titles_and_a_logo_h1_is_skipped() -> None:
         body="<h1>اليوم السابع</h1><p>نص</p>",
     )
     assert md.title == "وزير الري يشهد توقيع عقد دراسة"
+    # only the site's own segment goes; the title's own separators stay as written
+    md = _md(
+        '<meta property="og:site_name" content="الواحة">'
+        '<meta property="og:title" content="الواحة | محادثات لافروف – شيباني: أهمية وتوقيت">'
+    )
+    assert md.title == "محادثات لافروف – شيباني: أهمية وتوقيت"
 
 
 def test_title_tag_and_h1_when_nothing_else() -> None:
