@@ -116,13 +116,17 @@ def _time_elements(page: PageIndex) -> list[tuple[str, str]]:
         if value:
             kind = "updated" if "modified" in str(tag.get("itemprop")).lower() else "published"
             found.append((str(value), kind))
-    for tag in page.times:
+    times = []
+    for position, tag in enumerate(page.times):
         value = tag.get("datetime") or tag.get("pubdate")
         if value and str(value).strip():
             classes = str(tag.get("class") or "").lower()
             kind = "updated" if re.search(r"modif|updat", classes) else "published"
-            found.append((str(value), kind))
-    return found
+            # the article's own <time> before the header's "today" or a sidebar's teaser dates
+            own = tag.has_attr("pubdate") or re.search(r"publish|posted|created", classes) is not None
+            inside = tag.find_parent(["article", "main"]) is not None
+            times.append(((not own, not inside, position), str(value), kind))
+    return found + [(value, kind) for _rank, value, kind in sorted(times)]
 
 
 def _dated_elements(page: PageIndex) -> list[str]:

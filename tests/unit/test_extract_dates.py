@@ -162,3 +162,13 @@ def test_an_update_before_the_publication_is_dropped() -> None:
     )
     assert found.published_at is not None
     assert found.updated_at is None
+
+
+def test_the_articles_own_time_element_beats_the_header_date() -> None:
+    html = (
+        '<html><body><header><time datetime="2025-10-30">اليوم</time></header>'
+        '<aside><time datetime="2025-10-29T10:00:00Z">خبر آخر</time></aside>'
+        '<article><h1>عنوان</h1><time datetime="2025-10-20T08:00:00+03:00">20 أكتوبر</time><p>نص</p></article>'
+        "</body></html>"
+    )
+    assert _find(html).published_at == datetime(2025, 10, 20, 5, 0, tzinfo=UTC)
