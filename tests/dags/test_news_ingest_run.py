@@ -22,7 +22,7 @@ from airflow.utils.state import DagRunState, TaskInstanceState
 from pipelines.config import Settings
 from pipelines.kafka import decode_json, read_topic
 from pipelines.model import article_id_for
-from pipelines.sample_site import sample_sources, serve
+from pipelines.sample_site import load_articles, sample_sources, serve
 from pipelines.sources import SourceConfig
 
 pytestmark = [pytest.mark.airflow, pytest.mark.integration, pytest.mark.slow]
@@ -101,8 +101,7 @@ def test_news_ingest_publishes_the_sample_site_and_the_indexer_makes_it_searchab
     assert summary["succeeded"] == ["sample", "sample-bad"]
     sample = summary["per_source"]["sample"]
     bad = summary["per_source"]["sample-bad"]
-    assert sample["published"] >= 15
-    assert sample["publish_failed"] == 0
+    assert sample["publish_failed"] == bad["publish_failed"] == 0
     # Every bad case became an error record with its class, and went to the DLQ.
     assert bad["errors"] >= 5
     assert bad["dead_lettered"] == bad["errors"]
@@ -115,9 +114,11 @@ def test_news_ingest_publishes_the_sample_site_and_the_indexer_makes_it_searchab
     for article in articles:
         assert article["article_id"] == article_id_for(article["canonical_url"])
     by_slug = {Path(urlsplit(a["canonical_url"]).path).stem: a for a in articles}
-    assert SEED_SLUG in by_slug
+    # Every article the site lists arrived. (The bad-cases feed also links a few of them; whichever
+    # source's task ran first published those, the crawl state kept the other from repeating them.)
+    assert {a.slug for a in load_articles() if not a.hidden} <= set(by_slug)
     seed = by_slug[SEED_SLUG]
-    assert seed["source_id"] == "sample"
+    assert seed["source_id"] in ("sample", "sample-bad")
     assert "سوريا" in seed["body_text"] or "سوريا" in seed["title"]
 
     dead = _values(settings, settings.topic_dlq)
