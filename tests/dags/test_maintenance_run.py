@@ -1,5 +1,6 @@
-"""The maintenance DAGs run for real with dag.test(): setup creates topics and index; DLQ replay
-sends a dead letter back to its topic. Unique topic names and alias; the real local stack."""
+"""The maintenance DAGs run for real with dag.test(): setup creates topics and index (idempotently),
+DLQ replay sends a dead letter back to its topic once, reindex rebuilds the index and moves the
+alias. Unique topic names and alias; the real local stack."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def _dag(dag_id: str):
     return DagBag(dag_folder=str(REPO / "dags")).dags[dag_id]
 
 
-def test_setup_then_dlq_replay(airflow_db: Path, settings: Settings, xcom) -> None:
+def test_setup_dlq_replay_and_reindex(airflow_db: Path, settings: Settings, xcom) -> None:
     run = _dag("khabar_setup").test()
     assert run.state == DagRunState.SUCCESS
     (topics,) = xcom("khabar_setup", run.run_id, "create_topics")
@@ -99,3 +100,15 @@ def test_setup_then_dlq_replay(airflow_db: Path, settings: Settings, xcom) -> No
     second = _dag("khabar_dlq_replay").test(run_conf={"stage": "index"})
     (result,) = xcom("khabar_dlq_replay", second.run_id, "replay")
     assert result["actions"] == {"skipped": 1}
+
+    # Rebuild the index from the topic: the alias moves to the next index, which holds the article.
+    rebuilt = _dag("khabar_reindex").test()
+    assert rebuilt.state == DagRunState.SUCCESS
+    (report,) = xcom("khabar_reindex", rebuilt.run_id, "reindex")
+    assert report["new_index"] == f"{settings.index_alias}-000002"
+    assert report["doc_count"] == 1
+    client = es_client(settings)
+    try:
+        assert list(client.indices.get_alias(name=settings.index_alias)) == [report["new_index"]]
+    finally:
+        client.close()
