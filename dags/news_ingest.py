@@ -12,7 +12,8 @@ A source with its own `schedule` in the sources file (e.g. `@hourly`) is scraped
 scheduled runs in whose slot that schedule fires; manual runs scrape every enabled source.
 
 A failing source fails only its own task, which retries with exponential backoff. The
-`summarize` task runs whatever happened and reports per-source counts and error classes.
+`summarize` task runs whatever happened and reports per-source counts and error classes; it
+fails the run only when every source failed (a shared cause: Kafka down, a bad sources file).
 
 Crawl state (seen URLs, ETags) makes a re-run cheap: unchanged pages are not fetched again.
 
@@ -91,10 +92,19 @@ def news_ingest() -> None:
 
     @task(trigger_rule="all_done", retries=2)
     def summarize(source_ids: list[str], results: list[dict]) -> dict:
-        """Per-source counts and error classes; sources without a result failed."""
+        """Per-source counts and error classes; sources without a result failed.
+
+        Fails (without retrying) when every source failed: then the cause is shared (Kafka down,
+        a bad sources file) and the run must show red; a partial failure shows on its own task.
+        """
+        from airflow.sdk.exceptions import AirflowFailException
+
         from pipelines.ingest import summarize as report
 
-        return report(list(source_ids), list(results))
+        summary = report(list(source_ids), list(results))
+        if summary["failed"] and not summary["succeeded"]:
+            raise AirflowFailException(f"every source failed: {', '.join(summary['failed'])}")
+        return summary
 
     source_ids = list_sources()
     summarize(source_ids, ingest_source.expand(source_id=source_ids))

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import socket
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -149,19 +151,13 @@ def test_news_ingest_publishes_the_sample_site_and_the_indexer_makes_it_searchab
         client.close()
 
 
-def test_a_failing_source_fails_only_its_own_task(
-    airflow_db: Path, khabar_env: Settings, tmp_path: Path, xcom
-) -> None:
-    """A source whose every feed is unreachable fails its task; the other source and the summary don't."""
-    settings = khabar_env
-    dag = _news_ingest()
-    # The DAG retries a failed source with backoff (minutes); this run must end without waiting.
-    dag.get_task("ingest_source").retries = 0
-    with serve() as base_url, socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{closed.getsockname()[1]}"  # bound, never listening: refused
-        (sample,) = [s for s in sample_sources(base_url) if s.id == "sample"]
-        down = SourceConfig.model_validate(
+@contextmanager
+def _unreachable_source() -> Iterator[SourceConfig]:
+    """A source whose only feed is on a port that refuses connections."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: refused
+        dead = f"http://127.0.0.1:{closed.getsockname()[1]}"
+        yield SourceConfig.model_validate(
             {
                 "id": "down",
                 "name": "مصدر متوقف",
@@ -170,7 +166,24 @@ def test_a_failing_source_fails_only_its_own_task(
                 "discovery": {"feeds": [f"{dead}/rss.xml"]},
             }
         )
-        run = dag.test(
+
+
+def _without_retries():
+    dag = _news_ingest()
+    # The DAG retries a failed source with backoff (minutes); these runs must end without waiting.
+    dag.get_task("ingest_source").retries = 0
+    return dag
+
+
+def test_a_failing_source_fails_only_its_own_task(
+    airflow_db: Path, khabar_env: Settings, tmp_path: Path, xcom
+) -> None:
+    """A source whose every feed is unreachable fails its task; the other source, the summary and the
+    run don't."""
+    settings = khabar_env
+    with serve() as base_url, _unreachable_source() as down:
+        (sample,) = [s for s in sample_sources(base_url) if s.id == "sample"]
+        run = _without_retries().test(
             run_conf={"sources_file": _sources_file(tmp_path, [sample, down]), "limit": 2},
             conn_file_path=_connections_file(settings, tmp_path),
         )
@@ -179,7 +192,25 @@ def test_a_failing_source_fails_only_its_own_task(
         ti.rendered_map_index: ti.state for ti in run.get_task_instances() if ti.task_id == "ingest_source"
     }
     assert states == {"sample": TaskInstanceState.SUCCESS, "down": TaskInstanceState.FAILED}
+    assert run.state == DagRunState.SUCCESS
     (summary,) = xcom("news_ingest", run.run_id, "summarize")
     assert summary["failed"] == ["down"]
     assert summary["succeeded"] == ["sample"]
     assert summary["per_source"]["sample"]["published"] == 2
+
+
+def test_when_every_source_fails_the_run_fails(
+    airflow_db: Path, khabar_env: Settings, tmp_path: Path
+) -> None:
+    with _unreachable_source() as down:
+        run = _without_retries().test(
+            run_conf={"sources_file": _sources_file(tmp_path, [down])},
+            conn_file_path=_connections_file(khabar_env, tmp_path),
+        )
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states == {
+        "list_sources": TaskInstanceState.SUCCESS,
+        "ingest_source": TaskInstanceState.FAILED,
+        "summarize": TaskInstanceState.FAILED,
+    }
+    assert run.state == DagRunState.FAILED
