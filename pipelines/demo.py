@@ -167,6 +167,7 @@ def child_environment(settings: Settings, extra: dict[str, str] | None = None) -
 
     home = airflow_home(settings)
     home.mkdir(parents=True, exist_ok=True)
+    _write_airflow_cfg(home)
     return {
         **os.environ,
         **airflow_environment(home),
@@ -175,6 +176,25 @@ def child_environment(settings: Settings, extra: dict[str, str] | None = None) -
         "KHABAR_ES_URL": settings.es_url,
         **(extra or {}),
     }
+
+
+def _write_airflow_cfg(home: Path) -> None:
+    """A first airflow.cfg for the demo's home (Airflow writes its full default one otherwise), so
+    plain ``AIRFLOW_HOME=<home> airflow ...`` commands see khabar's DAGs and no examples."""
+    cfg = home / "airflow.cfg"
+    if cfg.exists():
+        return
+    cfg.write_text(
+        "# Written by `khabar demo`; Airflow's defaults apply to everything not set here.\n"
+        "[core]\n"
+        f"dags_folder = {PROJECT_ROOT / 'dags'}\n"
+        "load_examples = False\n"
+        "# Local demo UI: no login.\n"
+        "simple_auth_manager_all_admins = True\n"
+        "[database]\n"
+        f"sql_alchemy_conn = sqlite:///{home / 'airflow.db'}\n",
+        encoding="utf-8",
+    )
 
 
 def run_news_ingest(settings: Settings, sources_file: Path) -> dict[str, Any]:
