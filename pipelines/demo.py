@@ -275,6 +275,14 @@ def print_ingest(console: Console, ingest: dict[str, Any]) -> None:
             classes or "-",
         )
     console.print(table)
+    totals = summary.get("totals", {})
+    console.print(
+        f"Crawl state: {totals.get('discovery_not_modified', 0)} feeds/sitemaps and "
+        f"{totals.get('not_modified', 0)} pages answered 304 Not Modified; "
+        f"{totals.get('unchanged', 0)} re-fetched articles were unchanged; "
+        f"{totals.get('published', 0)} new or updated articles published; "
+        f"{totals.get('dead_lettered', 0)} error records sent to the DLQ."
+    )
 
 
 def print_searches(console: Console, searches: dict[str, Any]) -> None:
