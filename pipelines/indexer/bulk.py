@@ -17,6 +17,7 @@ import json
 import logging
 import random
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -160,6 +161,19 @@ def cluster_and_send(
     es: Elasticsearch, index: str, docs: Sequence[BulkDoc], *, require_alias: bool = False
 ) -> BulkResult:
     """Settle near-duplicate clusters for the batch (against what ``index`` holds), then send it."""
+    return send_bulk(es, index, cluster(es, index, docs), require_alias=require_alias)
+
+
+def send_clustered(
+    es: Elasticsearch, index: str, clustered: Future[list[BulkDoc]], *, require_alias: bool = False
+) -> BulkResult:
+    """Send a batch once its clustering (started earlier, on another thread) is done."""
+    return send_bulk(es, index, clustered.result(), require_alias=require_alias)
+
+
+def cluster(es: Elasticsearch, index: str, docs: Sequence[BulkDoc]) -> list[BulkDoc]:
+    """Set each document's near-duplicate ``cluster_id`` (looked up in ``index``); the documents
+    whose cluster changed are serialized again."""
     bodies = [doc.body for doc in docs]
     try:
         assign_clusters(es, index, bodies)
@@ -178,8 +192,7 @@ def cluster_and_send(
         )
         for body in bodies:
             body["cluster_id"] = body.get("article_id")
-    docs = [doc if _encoded_cluster(doc) else doc.reserialized() for doc in docs]
-    return send_bulk(es, index, docs, require_alias=require_alias)
+    return [doc if _encoded_cluster(doc) else doc.reserialized() for doc in docs]
 
 
 def _encoded_cluster(doc: BulkDoc) -> bool:

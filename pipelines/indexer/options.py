@@ -44,6 +44,8 @@ class RunSummary:
     abandoned: int = 0
     retries: int = 0
     seconds: float = 0.0
+    #: from start to the first record (group join, partition assignment): not throughput
+    startup_seconds: float | None = None
     exit_reason: str = ""
     dead_letter_reasons: dict[str, int] = field(default_factory=dict)
 
@@ -61,7 +63,7 @@ class Progress:
         self._last_report = time.monotonic()
         return True
 
-    def due_check(self, every: float = 1.0) -> bool:
+    def due_check(self, every: float = 0.5) -> bool:
         if time.monotonic() - self._last_check < every:
             return False
         self._last_check = time.monotonic()

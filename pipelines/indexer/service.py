@@ -32,7 +32,15 @@ from kafka.structs import OffsetAndMetadata
 from pipelines.config import Settings
 from pipelines.dlq import DeadLetterWriter
 from pipelines.indexer.batch import Batch, InFlight, first_offsets, marker, merge
-from pipelines.indexer.bulk import Backoff, BulkResult, TransientBulkError, cluster_and_send
+from pipelines.indexer.bulk import (
+    Backoff,
+    BulkDoc,
+    BulkResult,
+    TransientBulkError,
+    cluster,
+    cluster_and_send,
+    send_clustered,
+)
 from pipelines.indexer.consume import Prepared, RebalanceFlag, ToDocument, partition_lag, prepare
 from pipelines.indexer.elastic import es_client
 from pipelines.indexer.metrics import IndexerMetrics
@@ -69,10 +77,12 @@ class IndexerService:
         self._inflight: InFlight | None = None
         self._uncommitted: dict[TopicPartition, OffsetAndMetadata] = {}  # written, commit failed
         self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="khabar-bulk")
+        # Near-duplicate lookups of the next batch run while the current one is being indexed.
+        self._clusterer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="khabar-cluster")
         self._dlq = DeadLetterWriter(settings)
         self._enriched: KafkaProducer | None = None
         self._consumer: KafkaConsumer | None = None
-        self._last_record = time.monotonic()
+        self._last_record = self._started = time.monotonic()
         self._progress = Progress()
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -85,7 +95,7 @@ class IndexerService:
         return self._stop
 
     def run(self) -> RunSummary:
-        started = time.monotonic()
+        started = self._started = time.monotonic()
         consumer = self._consumer = make_consumer(
             self.settings,
             role="indexer",
@@ -126,7 +136,9 @@ class IndexerService:
                     done += 1
                     self.metrics.consumed.inc()
                     self.summary.consumed += 1
-                if self._batch.items and self._batch.age >= self.settings.bulk_max_seconds:
+                # A poll that waited and got nothing means the stream is idle: waiting longer would
+                # not fill the batch, only delay it.
+                if self._batch.items and (not fresh or self._batch.age >= self.settings.bulk_max_seconds):
                     self._ship()
                 if self._inflight and (self._inflight.future.done() or not fresh):
                     self._finish()
@@ -135,6 +147,8 @@ class IndexerService:
                 continue
             if fresh:
                 self._last_record = time.monotonic()
+                if self.summary.startup_seconds is None:
+                    self.summary.startup_seconds = round(self._last_record - self._started, 3)
             elif not self._batch.items and self._inflight is None:
                 reason = self._idle(consumer)
                 if reason:
@@ -155,6 +169,7 @@ class IndexerService:
             if dropped:
                 log.info("batch abandoned at shutdown, not committed", extra={"records": dropped})
             self._sender.shutdown(wait=True)
+            self._clusterer.shutdown(wait=True)
             consumer.close(autocommit=False)
             self._dlq.close()
             if self._enriched is not None:
@@ -175,20 +190,26 @@ class IndexerService:
             self._ship()
 
     def _ship(self) -> None:
-        """Send the current batch; first finish (and commit) the one in flight, to keep order."""
-        if self._inflight is not None:
-            self._finish()
+        """Send the current batch: its near-duplicate lookups start at once, its ``_bulk`` after the
+        batch in flight is finished and committed (batches commit in order)."""
         batch, self._batch = self._batch, Batch()
-        self._inflight = InFlight(batch, self._submit(batch))
-
-    def _submit(self, batch: Batch) -> Future[BulkResult]:
         docs = batch.documents()
-        if not docs:
+        clustered = self._clusterer.submit(cluster, self.es, self.options.index, docs) if docs else None
+        if self._inflight is not None:
+            try:
+                self._finish()
+            except Abandon:
+                self._batch = merge(self._batch, batch)  # after the batch that was in flight
+                raise
+        self._inflight = InFlight(batch, self._submit(clustered))
+
+    def _submit(self, clustered: Future[list[BulkDoc]] | None) -> Future[BulkResult]:
+        if clustered is None:
             done: Future[BulkResult] = Future()
             done.set_result(BulkResult())
             return done
         return self._sender.submit(
-            cluster_and_send, self.es, self.options.index, docs, require_alias=self.options.require_alias
+            send_clustered, self.es, self.options.index, clustered, require_alias=self.options.require_alias
         )
 
     def _finish(self) -> None:
