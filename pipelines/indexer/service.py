@@ -341,7 +341,7 @@ class IndexerService:
         deadline = time.monotonic() + delay
         while True:
             self._consumer.pause(*self._consumer.assignment())
-            records = self._consumer.poll(timeout_ms=0)
+            records = self._consumer.poll(timeout_ms=100)  # lets a rebalance (join, sync) progress
             stray = [marker(r) for recs in records.values() for r in recs]
             if stray:  # partitions assigned since the pause: read them again later
                 self._seek_back(stray)
