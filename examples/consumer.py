@@ -55,11 +55,11 @@ class SeekToTime(ConsumerRebalanceListener):
 def handle(record) -> None:
     headers = {k: v.decode("utf-8", "replace") for k, v in record.headers or []}
     if headers.get("schema") != SCHEMA:
-        print(f"skipping {headers.get('schema')} at {record.partition}/{record.offset}")  # noqa: T201
+        print(f"skipping {headers.get('schema')} at {record.partition}/{record.offset}")
         return
     article = json.loads(record.value)
     # Read only the fields you need; a later v1 may add more, never remove or change these.
-    print(  # noqa: T201
+    print(
         f"[{record.partition}/{record.offset}] {article.get('published_at') or '-'} "
         f"{article['source_id']}: {article['title']}\n    {article['canonical_url']}"
     )

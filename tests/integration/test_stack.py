@@ -73,7 +73,7 @@ def test_a_missing_jdk_is_a_clear_error(tmp_path: Path) -> None:
         kafka_controller_port=_free_port(),
         java17_home=str(tmp_path / "no-such-jdk"),
     )
-    with pytest.raises(StackError, match="KHABAR_JAVA17_HOME=.*not a JDK"):
+    with pytest.raises(StackError, match=r"KHABAR_JAVA17_HOME=.*not a JDK"):
         local_stack.up(["kafka"], settings=settings)
 
 
