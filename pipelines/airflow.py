@@ -163,15 +163,16 @@ def migrate_metadata_db() -> None:
         db.initdb()  # new database: tables from the ORM; old one: alembic migrations
 
 
-def test_dag(dag_id: str, *, run_conf: dict[str, Any] | None = None, conn_file: str | None = None) -> dict:
+def run_dag_once(
+    dag_id: str, *, run_conf: dict[str, Any] | None = None, conn_file: str | None = None
+) -> dict:
     """Run one DAG run in this process with ``dag.test()``; states and the final XComs as a dict."""
+    from airflow.configuration import conf
     from airflow.dag_processing.dagbag import DagBag
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
 
     migrate_metadata_db()
-    from airflow.configuration import conf
-
     bag = DagBag(dag_folder=conf.get("core", "dags_folder"))
     if dag_id not in bag.dags:
         raise RuntimeError(f"DAG {dag_id!r} not found; import errors: {bag.import_errors}")
@@ -200,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     test.add_argument("--conf", default="{}", help="run conf (params) as JSON")
     test.add_argument("--conn-file", default=None, help="Airflow connections file (JSON/YAML)")
     args = parser.parse_args(argv)
-    result = test_dag(args.dag_id, run_conf=json.loads(args.conf), conn_file=args.conn_file)
+    result = run_dag_once(args.dag_id, run_conf=json.loads(args.conf), conn_file=args.conn_file)
     sys.stdout.write(RESULT_MARKER + json.dumps(result, ensure_ascii=False, default=str) + "\n")
     return 0 if result["state"] == "success" else 1
 
