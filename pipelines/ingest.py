@@ -21,7 +21,7 @@ from pipelines.errors import ConfigError, FetchError, PublishError
 
 if TYPE_CHECKING:
     from pipelines.fetch import CrawlState
-    from pipelines.model import Article
+    from pipelines.scrape import ScrapeResult
     from pipelines.sources import SourceConfig
 
 log = logging.getLogger(__name__)
@@ -121,12 +121,10 @@ def ingest_source(
                 publish_articles(result.articles, settings, pages=result.pages) if result.articles else []
             )
         except Exception:
-            _forget(state, source_id, result.articles)
+            _forget(state, result, [a.article_id for a in result.articles])
             raise
         failed = [o for o in outcomes if not o.ok]
-        _forget(
-            state, source_id, [a for a in result.articles if a.article_id in {o.article_id for o in failed}]
-        )
+        _forget(state, result, [o.article_id for o in failed if o.article_id])
     finally:
         state.close()
 
@@ -164,24 +162,15 @@ def ingest_source(
     return counts
 
 
-def _forget(state: CrawlState, source_id: str, articles: list[Article]) -> None:
+def _forget(state: CrawlState, result: ScrapeResult, article_ids: list[str]) -> None:
     """Make the next run fetch and publish these articles again: Kafka never acknowledged them,
     but the scrape already recorded them as seen."""
-    from sqlalchemy import delete
-
-    from pipelines.fetch.state import crawl_articles
-
-    if not articles:
+    if not article_ids:
         return
-    with state.engine.begin() as conn:
-        conn.execute(
-            delete(crawl_articles).where(crawl_articles.c.article_id.in_([a.article_id for a in articles]))
-        )
-    for article in articles:
-        state.record_url(article.url, source_id=source_id, kind="page", status=None)
+    state.forget(article_ids, [result.fetched_from[i] for i in article_ids if i in result.fetched_from])
     log.warning(
         "unpublished articles forgotten by the crawl state",
-        extra={"source": source_id, "count": len(articles)},
+        extra={"source": result.source_id, "count": len(article_ids)},
     )
 
 

@@ -58,8 +58,11 @@ class Selectors(_Strict):
 
     title: str | None = None
     body: str | None = None
+    lead: str | None = None
     date: str | None = None
     author: str | None = None
+    section: str | None = None
+    remove: str | None = Field(default=None, description="elements to drop from the body (ads, 'read also')")
 
     def as_mapping(self) -> dict[str, str]:
         return {k: v for k, v in self.model_dump().items() if v}

@@ -20,7 +20,6 @@ __all__ = ["fetcher", "settings", "site", "state"]  # fixtures imported for pyte
 
 # The boilerplate-only page (nav, "content unavailable", footer) still comes out of extract_article as
 # an article: telling it apart is pipelines.extract's job (owner: EXTRACT). Remove once it lands.
-BOILERPLATE_PENDING = pytest.mark.xfail(reason="extract: boilerplate-only detection pending", strict=False)
 
 
 def _scrape_case(
@@ -133,7 +132,6 @@ def test_empty_page(site, settings, fetcher, state) -> None:
     _expect(result, site, "empty_page", "extract", "ExtractionError", "empty_page")
 
 
-@BOILERPLATE_PENDING
 def test_boilerplate_only_page(site, settings, fetcher, state) -> None:
     result = _scrape_case(site, settings, fetcher, state, "boilerplate_only")
     _expect(result, site, "boilerplate_only", "extract", "ExtractionError", "boilerplate_only")
@@ -206,7 +204,6 @@ def test_feed_with_relative_and_duplicate_links(site, settings, fetcher, state) 
     assert {a.url for a in result.articles} == expected
 
 
-@BOILERPLATE_PENDING
 def test_all_bad_cases_in_one_run(site, settings, fetcher, state) -> None:
     result = scrape_source(
         source_for(site, feeds=("/feeds/bad-cases.xml",)), settings, state=state, client=fetcher
