@@ -7,8 +7,8 @@ and one :class:`~pipelines.model.ErrorRecord` per thing that failed: one bad pag
 never stops the run.
 
 Counts (``ScrapeResult.counts``, a plain dict of ints plus ``failed_by_reason``):
-``found`` unique candidate URLs; ``skipped`` known URLs not re-checked (see :data:`RECHECK_WINDOW`)
-or beyond ``limit``; ``fetched`` pages answered 200; ``not_modified`` pages answered 304;
+``found`` unique candidate URLs; ``skipped`` known URLs not re-checked (see :data:`RECHECK_WINDOW`
+and :data:`NOT_FOUND_RETRY`) or beyond ``limit``; ``fetched`` pages answered 200; ``not_modified`` pages answered 304;
 ``extracted`` pages that gave an article; ``new`` articles returned; ``unchanged`` articles whose
 content was already seen; ``failed`` error records (any stage); ``discovery_documents`` and
 ``discovery_not_modified`` feeds/sitemaps/listings fetched or answered 304.
@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 #: gets updated in its first days; older known URLs are re-fetched only if discovery reports a
 #: date newer than our last visit.
 RECHECK_WINDOW = timedelta(hours=48)
+#: Permanent HTTP failures are not fetched (and dead-lettered) again every run: 410 Gone never
+#: again, 404 Not Found once this long has passed (sites sometimes link a page before it is live).
+NOT_FOUND_RETRY = timedelta(hours=24)
 _PROGRESS_EVERY = 25  # pages
 _PROGRESS_SECONDS = 30.0
 
@@ -72,6 +75,10 @@ def _with_hints(article: Article, candidate: Candidate) -> Article:
 
 def _should_skip(candidate: Candidate, state: CrawlState, now: datetime) -> bool:
     info = state.url_info(candidate.url)
+    if info is not None and info.last_status == 410:
+        return True
+    if info is not None and info.last_status == 404:
+        return now - info.last_seen < NOT_FOUND_RETRY
     if info is None or info.last_status not in (200, 304):
         return False
     if now - info.first_seen <= RECHECK_WINDOW:

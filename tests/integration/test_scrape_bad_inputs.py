@@ -18,10 +18,6 @@ from pipelines.scrape import ScrapeResult, scrape_source
 __all__ = ["fetcher", "settings", "site", "state"]  # fixtures imported for pytest
 
 
-# The boilerplate-only page (nav, "content unavailable", footer) still comes out of extract_article as
-# an article: telling it apart is pipelines.extract's job (owner: EXTRACT). Remove once it lands.
-
-
 def _scrape_case(
     site: SampleSite, settings: Settings, fetcher: Fetcher, state: CrawlState, name: str
 ) -> ScrapeResult:
@@ -64,6 +60,19 @@ def test_http_404_is_never_retried(site, settings, fetcher, state) -> None:
     before = len(site.requests_for(BAD_CASES["http_404"]))
     _scrape_case(site, settings, fetcher, state, "http_404")
     assert len(site.requests_for(BAD_CASES["http_404"])) - before == 1
+
+
+@pytest.mark.parametrize("name", ["http_404", "http_410"])
+def test_permanent_failure_is_not_refetched_next_run(site, settings, fetcher, state, name) -> None:
+    """A 404/410 is dead-lettered once, not again on every scheduled run."""
+    _scrape_case(site, settings, fetcher, state, name)
+    site.touch_feeds()  # the feed changes, so discovery lists the bad URL again
+    before = len(site.requests_for(BAD_CASES[name]))
+    again = scrape_source(
+        source_for(site, feeds=(f"/feeds/cases/{name}.xml",)), settings, state=state, client=fetcher
+    )
+    assert len(site.requests_for(BAD_CASES[name])) == before
+    assert again.errors == [] and again.counts["skipped"] >= 1
 
 
 def test_http_410(site, settings, fetcher, state) -> None:
