@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from elasticsearch import Elasticsearch
@@ -31,7 +31,7 @@ from kafka.structs import OffsetAndMetadata
 
 from pipelines.config import Settings
 from pipelines.dlq import DeadLetterWriter
-from pipelines.indexer.batch import Batch, InFlight, first_offsets, marker, merge
+from pipelines.indexer.batch import Batch, InFlight, marker, merge
 from pipelines.indexer.bulk import (
     Backoff,
     BulkDoc,
@@ -45,16 +45,13 @@ from pipelines.indexer.consume import Prepared, RebalanceFlag, ToDocument, parti
 from pipelines.indexer.elastic import es_client
 from pipelines.indexer.metrics import IndexerMetrics
 from pipelines.indexer.options import Progress, RunOptions, RunSummary
-from pipelines.kafka import make_consumer, make_producer
+from pipelines.indexer.recovery import Abandon, Recovery
+from pipelines.kafka import make_producer
 
 log = logging.getLogger(__name__)
 
 
-class Abandon(Exception):  # noqa: N818 - control flow, not an error
-    """The current batches cannot be finished (rebalance or shutdown): drop them uncommitted."""
-
-
-class IndexerService:
+class IndexerService(Recovery):
     def __init__(
         self,
         settings: Settings,
@@ -82,6 +79,7 @@ class IndexerService:
         self._dlq = DeadLetterWriter(settings)
         self._enriched: KafkaProducer | None = None
         self._consumer: KafkaConsumer | None = None
+        self._unstable_since: float | None = None  # when the consumer last left a stable group
         self._last_record = self._started = time.monotonic()
         self._progress = Progress()
 
@@ -95,33 +93,28 @@ class IndexerService:
         return self._stop
 
     def run(self) -> RunSummary:
+        """Consume until stopped, idle or caught up. One run per service object."""
         started = self._started = time.monotonic()
-        consumer = self._consumer = make_consumer(
-            self.settings,
-            role="indexer",
-            group_id=self.options.group,
-            max_poll_records=max(1, self.settings.bulk_max_docs),
-            # A crashed indexer's partitions move to the others after 10 s, not the 45 s default.
-            session_timeout_ms=10_000,
-            heartbeat_interval_ms=3_000,
-        )
-        consumer.subscribe([self.options.topic], listener=self.rebalance)
+        self._consumer = self._subscribe()
         log.info(
             "indexer started",
             extra={"group": self.options.group, "topic": self.options.topic, "index": self.options.index},
         )
         try:
-            self.summary.exit_reason = self._loop(consumer)
+            self.summary.exit_reason = self._loop()
         finally:
-            self._shutdown(consumer)
+            self._shutdown(self._consumer)
             self.summary.seconds = round(time.monotonic() - started, 3)
         log.info("indexer stopped", extra=vars(self.summary))
         return self.summary
 
-    def _loop(self, consumer: KafkaConsumer) -> str:
+    def _loop(self) -> str:
         while not self._stop.is_set():
+            consumer = self._check_membership()
             records = consumer.poll(timeout_ms=self._poll_timeout_ms())
             fresh = [r for recs in records.values() for r in recs]
+            if fresh and self.summary.startup_seconds is None:
+                self.summary.startup_seconds = round(time.monotonic() - self._started, 3)
             if self.rebalance.take() is not None:
                 if self._holding():
                     # Fresh records come after the dropped ones: drop them too, all are read again.
@@ -147,8 +140,6 @@ class IndexerService:
                 continue
             if fresh:
                 self._last_record = time.monotonic()
-                if self.summary.startup_seconds is None:
-                    self.summary.startup_seconds = round(self._last_record - self._started, 3)
             elif not self._batch.items and self._inflight is None:
                 reason = self._idle(consumer)
                 if reason:
@@ -270,13 +261,6 @@ class IndexerService:
         self._resume()
         return failures
 
-    def _tally(self, result: BulkResult) -> None:
-        indexed, conflicts = result.count("indexed"), result.count("conflict")
-        self.metrics.indexed.inc(indexed)
-        self.metrics.version_conflicts.inc(conflicts)
-        self.summary.indexed += indexed
-        self.summary.conflicts += conflicts
-
     def _dead_letter(self, failures: list[Prepared]) -> None:
         """Send dead letters and wait for the broker's acknowledgement of each; retry the rest."""
         backoff = Backoff(self.options.backoff_base, self.options.backoff_cap)
@@ -320,76 +304,6 @@ class IndexerService:
             self.summary.batches += 1
             self.metrics.batch_seconds.observe(batch.age)
             self._progress.docs += batch.docs
-
-    # -- back-off, rebalance, abandon -------------------------------------------------------------
-    def _back_off(self, backoff: Backoff, cause: str, count: int) -> None:
-        """Pause all partitions and wait, polling (heartbeats, rebalances) without taking records."""
-        assert self._consumer is not None
-        delay = backoff.next_delay()
-        self.metrics.retried.labels(cause=cause).inc()
-        self.summary.retries += 1
-        self.metrics.paused.set(1)
-        log.warning(
-            "elasticsearch or kafka unavailable; backing off",
-            extra={
-                "cause": cause,
-                "documents": count,
-                "delay_s": round(delay, 2),
-                "attempt": backoff.attempt,
-            },
-        )
-        deadline = time.monotonic() + delay
-        while True:
-            self._consumer.pause(*self._consumer.assignment())
-            records = self._consumer.poll(timeout_ms=100)  # lets a rebalance (join, sync) progress
-            stray = [marker(r) for recs in records.values() for r in recs]
-            if stray:  # partitions assigned since the pause: read them again later
-                self._seek_back(stray)
-            if self.rebalance.take() is not None:
-                raise Abandon("rebalance")
-            if self._stop.is_set():
-                raise Abandon("stopping")
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return
-            self._stop.wait(min(left, 0.5))
-
-    def _resume(self) -> None:
-        if self._consumer is not None and self._consumer.paused():
-            self._consumer.resume(*self._consumer.paused())
-            self.metrics.paused.set(0)
-
-    def _abandon(self, why: str, extra: list[Prepared] | None = None) -> None:
-        """Drop every uncommitted record in memory and seek back so they are consumed again."""
-        items = list(self._batch.items) + list(extra or [])
-        if self._inflight is not None:
-            future = self._inflight.future
-            wait([future])  # let the request end: what it wrote is written, but it is not committed
-            if future.exception() is None:
-                self._tally(future.result())
-            items += self._inflight.batch.items
-        self._batch, self._inflight = Batch(), None
-        self._uncommitted = {}
-        self._seek_back(items)
-        self._resume()
-        if items:
-            self.metrics.abandoned.inc()
-            self.summary.abandoned += 1
-            log.info(
-                "uncommitted batch dropped; it will be consumed again",
-                extra={"why": why, "records": len(items)},
-            )
-
-    def _holding(self) -> bool:
-        """Whether uncommitted records are held in memory (a batch filling or in flight)."""
-        return bool(self._batch.items or self._inflight)
-
-    def _seek_back(self, items: list[Prepared]) -> None:
-        assert self._consumer is not None
-        assigned = self._consumer.assignment()
-        for tp, offset in first_offsets(items).items():
-            if tp in assigned:  # revoked partitions restart from the committed offset at their new owner
-                self._consumer.seek(tp, offset)
 
     # -- idle, progress -------------------------------------------------------------------------
     def _poll_timeout_ms(self) -> int:
