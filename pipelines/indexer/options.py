@@ -23,7 +23,7 @@ class RunOptions:
     backoff_cap: float = 15.0
     progress_seconds: float = 10.0
     #: seconds outside a stable consumer group before the consumer is rebuilt
-    rejoin_timeout: float = 90.0
+    rejoin_timeout: float = 60.0
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> RunOptions:

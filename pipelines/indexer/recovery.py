@@ -72,16 +72,23 @@ class Recovery:
         self._unstable_since = None
         return consumer
 
+    def _stable(self) -> bool:
+        assert self._consumer is not None
+        return self._consumer.group_metadata().state == MemberState.STABLE
+
     def _check_membership(self) -> KafkaConsumer:
         """Rebuild the consumer if it has been outside a stable group for too long.
 
-        Seen with kafka-python 3.0 under heavy CPU load: a member whose rejoin failed kept
-        spinning without ever getting partitions. Nothing is held at that point, so a fresh
-        consumer is safe; a member that is merely idle (more members than partitions) is stable.
+        kafka-python 3.0.12 can lose a rebalance it was waiting for: if its JoinGroup/SyncGroup
+        round completes while no ``poll`` awaits it (the previous poll timed out and the loop is
+        doing other work), the next poll starts over and the member may never get partitions.
+        The loop avoids that by only polling, with long timeouts, while the group is not stable;
+        this is the safety net. Nothing is held then, so a fresh consumer is safe; a member that
+        is merely idle (more members than partitions) is stable and left alone.
         """
         consumer = self._consumer
         assert consumer is not None
-        if consumer.group_metadata().state == MemberState.STABLE:
+        if self._stable():
             self._unstable_since = None
             return consumer
         now = time.monotonic()
@@ -118,7 +125,9 @@ class Recovery:
         deadline = time.monotonic() + delay
         while True:
             self._consumer.pause(*self._consumer.assignment())
-            records = self._consumer.poll(timeout_ms=100)  # lets a rebalance (join, sync) progress
+            # Wait inside poll: heartbeats and a rebalance (join, sync) progress meanwhile.
+            wait_ms = max(0, min(500, int((deadline - time.monotonic()) * 1000)))
+            records = self._consumer.poll(timeout_ms=wait_ms)
             stray = [marker(r) for recs in records.values() for r in recs]
             if stray:  # partitions assigned since the pause: read them again later
                 self._seek_back(stray)
@@ -126,10 +135,8 @@ class Recovery:
                 raise Abandon("rebalance")
             if self._stop.is_set():
                 raise Abandon("stopping")
-            left = deadline - time.monotonic()
-            if left <= 0:
+            if time.monotonic() >= deadline:
                 return
-            self._stop.wait(min(left, 0.5))
 
     def _resume(self) -> None:
         if self._consumer is not None and self._consumer.paused():

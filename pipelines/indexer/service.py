@@ -111,7 +111,9 @@ class IndexerService(Recovery):
     def _loop(self) -> str:
         while not self._stop.is_set():
             consumer = self._check_membership()
-            records = consumer.poll(timeout_ms=self._poll_timeout_ms())
+            # While the group rebalances, only poll (see _check_membership): no lag queries.
+            stable = self._stable()
+            records = consumer.poll(timeout_ms=self._poll_timeout_ms() if stable else 3000)
             fresh = [r for recs in records.values() for r in recs]
             if fresh and self.summary.startup_seconds is None:
                 self.summary.startup_seconds = round(time.monotonic() - self._started, 3)
@@ -140,11 +142,12 @@ class IndexerService(Recovery):
                 continue
             if fresh:
                 self._last_record = time.monotonic()
-            elif not self._batch.items and self._inflight is None:
+            elif not self._batch.items and self._inflight is None and stable:
                 reason = self._idle(consumer)
                 if reason:
                     return reason
-            self._report(consumer)
+            if stable:
+                self._report(consumer)
         return "stopped"
 
     def _shutdown(self, consumer: KafkaConsumer) -> None:
