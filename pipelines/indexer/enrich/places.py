@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from pipelines.normalize.arabic import normalize_text
@@ -47,6 +47,8 @@ class Gazetteer:
                 if key:
                     self._names.setdefault(key, place)
         self._longest = max((len(k) for k in self._names), default=1)
+        # First words of every spelling: most words of a text are none, and are skipped at once.
+        self._firsts = frozenset(k[0] for k in self._names)
 
     def __len__(self) -> int:
         return len(self._names)
@@ -71,16 +73,20 @@ class Gazetteer:
         return matches
 
     def _match_at(self, words: list[str], i: int) -> tuple[Place, int] | None:
+        firsts = [v for v in clitic_variants(words[i]) if v in self._firsts]
+        if not firsts:
+            return None
         for n in range(min(self._longest, len(words) - i), 0, -1):
             rest = tuple(words[i + 1 : i + n])
-            for first in clitic_variants(words[i]):
+            for first in firsts:
                 place = self._names.get((first, *rest))
                 if place:
                     return place, n
         return None
 
 
-def clitic_variants(word: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def clitic_variants(word: str) -> tuple[str, ...]:
     """``word`` itself first, then the word without each proclitic it may carry."""
     out = [word]
     for prefix in _PREFIXES:
@@ -89,7 +95,7 @@ def clitic_variants(word: str) -> list[str]:
             out.append(stem)
             if prefix.endswith("ل") and stem.startswith("ل"):
                 out.append("ا" + stem)  # لل + name = ل + ال + name (للقاهرة -> القاهرة)
-    return out
+    return tuple(out)
 
 
 @cache
