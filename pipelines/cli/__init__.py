@@ -43,15 +43,7 @@ def _root(
 
 def _register() -> None:
     for module_name, group in _AREAS:
-        try:
-            module = importlib.import_module(f"pipelines.cli.{module_name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"pipelines.cli.{module_name}":
-                continue  # area not built yet
-            raise
-        sub = getattr(module, "app", None)
-        if sub is None:
-            continue
+        sub = importlib.import_module(f"pipelines.cli.{module_name}").app
         if group:
             app.add_typer(sub, name=group)
         else:
