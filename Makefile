@@ -49,8 +49,10 @@ stack-down: install
 stack-status: install
 	$(BIN)/khabar stack status
 
+# Needs ../shared/data (or KHABAR_DATA_DIR); the last three use the local stack.
 bench: install
 	$(BIN)/python bench/extraction/run.py
+	$(BIN)/khabar stack up
 	$(BIN)/python bench/publish/run.py
 	$(BIN)/python bench/indexer/run.py
 	$(BIN)/python bench/search/run.py
