@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import re
 import statistics
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from pipelines.config import Settings  # noqa: E402
 from pipelines.errors import ExtractionError  # noqa: E402
 from pipelines.extract import extract_article  # noqa: E402
 from pipelines.model import RawPage  # noqa: E402
@@ -195,7 +195,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="only the first N benchmark pages")
     parser.add_argument("--out", type=Path, default=REPO / "var" / "bench" / "extraction.json")
     args = parser.parse_args()
-    data = Path(os.environ.get("KHABAR_DATA_DIR") or REPO.parent / "shared" / "data")
+    data = Settings.from_env().data_dir
     warnings.filterwarnings("ignore")
 
     bodies, per_page = run_bodies(data, args.limit)

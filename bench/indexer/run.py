@@ -156,8 +156,7 @@ def main() -> None:
     args = parser.parse_args()
 
     base = Settings.from_env()
-    data_dir = Path(os.environ.get("KHABAR_DATA_DIR", base.data_dir))
-    articles, stats = load_ant_articles(data_dir, limit=args.limit)
+    articles, stats = load_ant_articles(base.data_dir, limit=args.limit)
     tag = uuid.uuid4().hex[:8]
     settings = base.with_overrides(
         topic_articles=f"bench.indexer.{tag}.articles",

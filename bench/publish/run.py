@@ -150,9 +150,8 @@ def main() -> None:
     settings = Settings.from_env()
     if args.bootstrap:
         settings = settings.with_overrides(kafka_bootstrap=args.bootstrap)
-    data_dir = Path(os.environ.get("KHABAR_DATA_DIR", settings.data_dir))
     t0 = time.perf_counter()
-    articles, stats = load_ant_articles(data_dir, limit=args.limit)
+    articles, stats = load_ant_articles(settings.data_dir, limit=args.limit)
     load_seconds = time.perf_counter() - t0
     records = encode(articles)
     print(

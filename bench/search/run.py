@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os
 import re
 import sys
 import tarfile
@@ -54,7 +53,7 @@ K = (1, 5, 10)
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("KHABAR_DATA_DIR") or Settings().data_dir)
+    return Settings.from_env().data_dir
 
 
 def load_arcd(path: Path) -> tuple[list[str], list[tuple[str, int]]]:
