@@ -16,6 +16,8 @@ from pipelines.errors import ConfigError
 
 #: The project checkout (pipelines/ lives directly under it).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The sources file shipped with the package (real Arabic outlets).
+DEFAULT_SOURCES_FILE = Path(__file__).resolve().parent / "sources" / "sources.yaml"
 
 
 def _default_home() -> Path:

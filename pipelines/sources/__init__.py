@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from pipelines.config import DEFAULT_SOURCES_FILE
 from pipelines.errors import ConfigError
 from pipelines.sources.models import Discovery, ListingPage, Selectors, SourceConfig
 
@@ -34,7 +35,6 @@ __all__ = [
     "select_sources",
 ]
 
-DEFAULT_SOURCES_FILE = Path(__file__).with_name("sources.yaml")
 SAMPLE_SOURCES_FILE = Path(__file__).with_name("sample.yaml")
 
 
