@@ -143,6 +143,8 @@ def build_request(
     page: int = 1,
     collapse: bool = False,
     minimum_should_match: str | None = None,
+    sections: list[str] | None = None,
+    places: list[str] | None = None,
 ) -> dict[str, Any]:
     """The search request body (keyword arguments of ``Elasticsearch.search``)."""
     if sort not in MINIMUM_SHOULD_MATCH:
@@ -153,6 +155,10 @@ def build_request(
     should: list[dict[str, Any]]
     if sources:
         filters.append({"terms": {"source_id": list(sources)}})
+    if sections:
+        filters.append({"terms": {"section": list(sections)}})
+    if places:
+        filters.append({"terms": {"places": list(places)}})
     gte, lte = _bound(since, upper=False), _bound(until, upper=True)
     if gte or lte:
         filters.append({"range": {"published_at": {k: v for k, v in (("gte", gte), ("lte", lte)) if v}}})
@@ -249,6 +255,9 @@ def search(
     page: int = 1,
     collapse: bool = False,
     index: str | None = None,
+    sections: list[str] | None = None,
+    places: list[str] | None = None,
+    timeout: float | None = None,
 ) -> SearchResult:
     """Search the articles behind ``settings.index_alias`` (or ``index``)."""
     request = build_request(
@@ -260,7 +269,13 @@ def search(
         size=size,
         page=page,
         collapse=collapse,
+        sections=sections,
+        places=places,
     )
+    if timeout is not None:
+        # bounded in time: the shards stop collecting (partial results), the client gives up a bit later
+        request["timeout"] = f"{int(timeout * 1000)}ms"
+        es = es.options(request_timeout=timeout + 1)
     response = es.search(index=index or settings.index_alias, **request).body
     return parse_response(clean_query(query), response)
 
