@@ -29,6 +29,7 @@ _AREAS: list[tuple[str, str | None]] = [
     ("search", None),  # khabar search
     ("demo", None),  # khabar demo
     ("sample_site", None),  # khabar serve-sample
+    ("serve", None),  # khabar serve
 ]
 
 

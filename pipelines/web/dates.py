@@ -1,0 +1,99 @@
+"""Dates for Arabic readers: Gregorian with Arabic month names, the Hijri date, Arabic-Indic digits.
+
+``published_at`` is stored in UTC; the page shows the day in UTC too (the time is labelled), so a
+result never moves to another day depending on the server's zone. Hijri is Umm al-Qura
+(hijridate, as in :mod:`pipelines.extract.arabic_dates`), valid for 1924-2077; outside that range
+only the Gregorian date is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from hijridate import Gregorian
+
+# Names used by Egyptian and Gulf media (the Levant's كانون/تشرين names are in the title tooltip).
+MONTHS = (
+    "يناير",
+    "فبراير",
+    "مارس",
+    "أبريل",
+    "مايو",
+    "يونيو",
+    "يوليو",
+    "أغسطس",
+    "سبتمبر",
+    "أكتوبر",
+    "نوفمبر",
+    "ديسمبر",
+)
+LEVANT_MONTHS = (
+    "كانون الثاني",
+    "شباط",
+    "آذار",
+    "نيسان",
+    "أيار",
+    "حزيران",
+    "تموز",
+    "آب",
+    "أيلول",
+    "تشرين الأول",
+    "تشرين الثاني",
+    "كانون الأول",
+)
+WEEKDAYS = ("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد")
+_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def arabic_digits(value: object) -> str:
+    return str(value).translate(_DIGITS)
+
+
+@dataclass(frozen=True)
+class ArabicDate:
+    iso: str  # machine form for <time datetime>, UTC
+    gregorian: str  # الثلاثاء ٢٤ نوفمبر ٢٠٢٦
+    levant: str  # ٢٤ تشرين الثاني ٢٠٢٦
+    hijri: str  # ١٤ جمادى الآخرة ١٤٤٨ هـ ("" outside hijridate's range)
+    time: str  # ٠٦:٣٠
+    latin: str  # 2026-11-24 06:30 UTC
+
+
+def parse_when(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def arabic_date(value: str | None) -> ArabicDate | None:
+    """``"2026-11-24T06:30:00Z"`` -> the forms above; None for a missing or unreadable date."""
+    moment = parse_when(value)
+    if moment is None:
+        return None
+    day, month, year = moment.day, moment.month, moment.year
+    try:
+        hijri = Gregorian(year, month, day).to_hijri()
+        hijri_text = f"{arabic_digits(hijri.day)} {hijri.month_name('ar')} {arabic_digits(hijri.year)} هـ"
+    except (OverflowError, ValueError):
+        hijri_text = ""
+    return ArabicDate(
+        iso=moment.isoformat().replace("+00:00", "Z"),
+        gregorian=f"{WEEKDAYS[moment.weekday()]} {arabic_digits(day)} {MONTHS[month - 1]} {arabic_digits(year)}",
+        levant=f"{arabic_digits(day)} {LEVANT_MONTHS[month - 1]} {arabic_digits(year)}",
+        hijri=hijri_text,
+        time=arabic_digits(moment.strftime("%H:%M")),
+        latin=moment.strftime("%Y-%m-%d %H:%M UTC"),
+    )
+
+
+def arabic_day(value: str) -> str:
+    """A facet bucket ``"2026-11-24"`` -> ``"٢٤ نوفمبر ٢٠٢٦"`` (the key itself if unreadable)."""
+    moment = parse_when(value)
+    if moment is None:
+        return value
+    return f"{arabic_digits(moment.day)} {MONTHS[moment.month - 1]} {arabic_digits(moment.year)}"

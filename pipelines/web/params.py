@@ -1,0 +1,89 @@
+"""The search parameters of the page and of ``/api/search``: one model, so both validate alike and
+the OpenAPI schema documents them. Every size is bounded: the query length, the number of filter
+values, the page size and the page number (no deep paging)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from pipelines.search import MAX_QUERY_CHARS
+
+MAX_PAGE = 50
+MAX_PAGE_SIZE = 50
+DEFAULT_PAGE_SIZE = 10
+MAX_FILTER_VALUES = 10
+MAX_FILTER_CHARS = 100
+
+FilterValue = Annotated[str, StringConstraints(max_length=MAX_FILTER_CHARS)]
+FilterList = Annotated[list[FilterValue], Field(max_length=MAX_FILTER_VALUES)]
+
+
+class SearchParams(BaseModel):
+    """What a search asks for; every field is a query-string parameter (repeat a filter to OR values)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: str = Field(
+        "",
+        max_length=MAX_QUERY_CHARS,
+        description='Words to find, Arabic or Latin. Operators: "phrase", -exclude, a | b. '
+        "Nothing else is search syntax: field names, wildcards and regexps are plain text.",
+    )
+    source: FilterList = Field(default_factory=list, description="Only these source ids (any of them).")
+    section: FilterList = Field(default_factory=list, description="Only these sections (any of them).")
+    place: FilterList = Field(
+        default_factory=list, description="Only articles mentioning any of these places."
+    )
+    since: date | None = Field(None, description="Published on or after this day (UTC).")
+    until: date | None = Field(None, description="Published on or before this day (UTC), whole day included.")
+    sort: Literal["relevance", "date"] = Field("relevance", description="Best match first, or newest first.")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description=f"Result page, 1 to {MAX_PAGE}.")
+    size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Results per page.")
+
+    @field_validator("since", "until", mode="before")
+    @classmethod
+    def _empty_date(cls, value: Any) -> Any:
+        # an HTML form sends an empty date input as "since="
+        return None if value == "" else value
+
+    @field_validator("source", "section", "place", mode="before")
+    @classmethod
+    def _drop_empty(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list):
+            return [v for v in value if not (isinstance(v, str) and not v.strip())]
+        return value
+
+    @model_validator(mode="after")
+    def _ordered_dates(self) -> SearchParams:
+        if self.since and self.until and self.since > self.until:
+            raise ValueError(f"since ({self.since}) is after until ({self.until})")
+        return self
+
+    def query_string(self, **changes: Any) -> str:
+        """This search as a canonical query string (defaults left out), with ``changes`` applied.
+
+        Used for permalinks, facet links and pagination: the URL is the whole state.
+        """
+        values = self.model_dump()
+        values.update(changes)
+        pairs: list[tuple[str, str]] = []
+        defaults = SearchParams().model_dump()
+        for name in ("q", "source", "section", "place", "since", "until", "sort", "page", "size"):
+            value = values[name]
+            if value in (None, "", []) or value == defaults[name]:
+                continue
+            for item in value if isinstance(value, list) else [value]:
+                pairs.append((name, str(item)))
+        return urlencode(pairs)
+
+    def toggled(self, name: str, value: str) -> str:
+        """The query string with ``value`` added to (or removed from) filter ``name``, back to page 1."""
+        current: list[str] = list(getattr(self, name))
+        new = [v for v in current if v != value] if value in current else [*current, value]
+        return self.query_string(**{name: new, "page": 1})
