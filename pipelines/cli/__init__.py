@@ -29,7 +29,9 @@ _AREAS: list[tuple[str, str | None]] = [
     ("search", None),  # khabar search
     ("demo", None),  # khabar demo
     ("sample_site", None),  # khabar serve-sample
+    ("eval", "eval"),  # khabar eval search
     ("serve", None),  # khabar serve
+    ("kibana", "kibana"),
 ]
 
 
