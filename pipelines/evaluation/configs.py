@@ -1,0 +1,119 @@
+"""Analysis configurations compared by the harness.
+
+A configuration is a name, a function giving the index body (``settings`` + ``mappings``) and a
+function turning a query string into a search request. Every configuration indexes the same
+documents (``title``, ``lead``, ``body``, ``article_id``) and its request must return ``_id`` only.
+
+- ``standard``: the standard analyzer, ``multi_match`` over title+body (best_fields).
+- ``arabic``: Elasticsearch's built-in ``arabic`` analyzer, same query.
+- ``khabar``: whatever khabar ships, read at run time: the index template's settings and mappings
+  (:func:`~pipelines.indexer.template.load_template`) and the relevance query
+  (:func:`~pipelines.search.build_request`) without aggregations, highlight and sort.
+
+To try an idea, add a :class:`Config` to :data:`CONFIGS` (or pass one to the harness): e.g. the
+template with one filter changed, or ``build_request`` with other field boosts.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pipelines.indexer.template import load_template
+from pipelines.search import build_request
+
+IndexBody = dict[str, Any]
+Request = dict[str, Any]
+
+#: Applied on top of every configuration's index settings: one shard, no replica (one node).
+BASE_INDEX_SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0}
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    description: str
+    #: -> {"settings": {...}, "mappings": {...}}
+    index_body: Callable[[], IndexBody]
+    #: (query, size) -> request body for ``search``/``msearch`` (``_source`` off)
+    request: Callable[[str, int], Request]
+
+
+def _plain_index(analyzer: str) -> IndexBody:
+    text = {"type": "text", "analyzer": analyzer}
+    return {
+        "settings": {"index": dict(BASE_INDEX_SETTINGS)},
+        "mappings": {
+            "dynamic": "strict",
+            "properties": {
+                "article_id": {"type": "keyword"},
+                "title": text,
+                "lead": text,
+                "body": text,
+            },
+        },
+    }
+
+
+def multi_match_request(query: str, size: int) -> Request:
+    return {
+        "query": {"multi_match": {"query": query, "fields": ["title", "body"]}},
+        "size": size,
+        "_source": False,
+    }
+
+
+def khabar_index() -> IndexBody:
+    template = copy.deepcopy(load_template()["template"])
+    settings = template.get("settings", {})
+    index = settings.setdefault("index", {})
+    index.pop("auto_expand_replicas", None)  # fixed 0 replicas instead
+    index.update(BASE_INDEX_SETTINGS)
+    return {"settings": settings, "mappings": template["mappings"]}
+
+
+def khabar_request(query: str, size: int) -> Request:
+    request = build_request(query, size=size)
+    for key in ("aggs", "highlight", "sort", "track_total_hits", "collapse"):
+        request.pop(key, None)
+    request["_source"] = False
+    return request
+
+
+CONFIGS: dict[str, Config] = {
+    config.name: config
+    for config in (
+        Config(
+            "standard",
+            "standard analyzer, multi_match title+body",
+            lambda: _plain_index("standard"),
+            multi_match_request,
+        ),
+        Config(
+            "arabic",
+            "built-in arabic analyzer, multi_match title+body",
+            lambda: _plain_index("arabic"),
+            multi_match_request,
+        ),
+        Config(
+            "khabar",
+            "shipped index template + pipelines.search.build_request",
+            khabar_index,
+            khabar_request,
+        ),
+    )
+}
+#: The peer the relative nDCG@10 difference is computed against.
+BASELINE = "arabic"
+
+
+def select(names: list[str] | None) -> list[Config]:
+    """The configurations named (all, in :data:`CONFIGS` order, if none); unknown names raise."""
+    if not names:
+        return list(CONFIGS.values())
+    unknown = [n for n in names if n not in CONFIGS]
+    if unknown:
+        raise KeyError(f"unknown configuration(s) {unknown}; known: {sorted(CONFIGS)}")
+    return [CONFIGS[n] for n in dict.fromkeys(names)]
