@@ -53,17 +53,25 @@ def setup(
         None, "--space", envvar="KHABAR_KIBANA_SPACE", help="Kibana space id (default space if unset)."
     ),
     file: Path = _FILE,
+    index_pattern: str = typer.Option(
+        None,
+        "--index-pattern",
+        help="Index pattern of the data view (default: KHABAR_INDEX_ALIAS, news-articles).",
+    ),
     timeout: float = typer.Option(30.0, help="Seconds to wait for Kibana."),
     ca_cert: Path = typer.Option(
         None, "--ca-cert", exists=True, dir_okay=False, help="CA bundle for https Kibana."
     ),
 ) -> None:
     """Import the saved objects (overwrite: running it again replaces them) and print the dashboard's address."""
+    from pipelines.config import get_settings
+
     try:
         objects = load_objects(file)
         report = import_file(
             file,
             url,
+            index_pattern=index_pattern or get_settings().index_alias,
             auth=KibanaAuth(api_key=api_key, user=user, password=password),
             space=space,
             timeout=timeout,

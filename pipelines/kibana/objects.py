@@ -36,6 +36,9 @@ from pipelines.indexer.template import DEFAULT_ALIAS
 SAVED_OBJECTS_FILE = PROJECT_ROOT / "infra" / "kibana" / "khabar-saved-objects.ndjson"
 
 DATA_VIEW_ID = "khabar-news-articles"
+#: same alias, no time field: articles without a publication date are invisible to any view
+#: filtered on ``published_at`` (a range never matches a missing value); this one still sees them
+UNDATED_VIEW_ID = "khabar-news-articles-all"
 DASHBOARD_ID = "khabar-overview"
 SEARCH_RECENT_ID = "khabar-search-recent-articles"
 SEARCH_PLACE_ID = "khabar-search-place"
@@ -66,8 +69,8 @@ def _saved_object(type_: str, id_: str, attributes: dict[str, Any], references: 
     }
 
 
-def _data_view_ref(name: str) -> dict[str, str]:
-    return {"type": "index-pattern", "id": DATA_VIEW_ID, "name": name}
+def _data_view_ref(name: str, view: str = DATA_VIEW_ID) -> dict[str, str]:
+    return {"type": "index-pattern", "id": view, "name": name}
 
 
 # --- data view ---------------------------------------------------------------------------------
@@ -78,8 +81,9 @@ def _link(label: str | None = None) -> dict[str, Any]:
     return {"id": "url", "params": params}
 
 
-def data_view(title: str = DEFAULT_ALIAS) -> dict[str, Any]:
-    """The data view on the alias khabar writes to, time field ``published_at``."""
+def data_view(title: str = DEFAULT_ALIAS, *, timed: bool = True) -> dict[str, Any]:
+    """The data view on the alias khabar writes to, time field ``published_at`` (``timed=False``:
+    the same without a time field, for the articles that have no publication date)."""
     formats = {
         "url": _link(),
         "canonical_url": _link(),
@@ -109,8 +113,7 @@ def data_view(title: str = DEFAULT_ALIAS) -> dict[str, Any]:
     }
     attributes = {
         "title": title,
-        "name": "khabar news articles",
-        "timeFieldName": "published_at",
+        "name": "khabar news articles" if timed else "khabar news articles (all, no time filter)",
         # near-duplicate signatures and raw blocks are machinery, not reading material
         "sourceFilters": _json([{"value": "minhash"}, {"value": "minhash_bands"}, {"value": "blocks"}]),
         "fieldFormatMap": _json(formats),
@@ -119,7 +122,9 @@ def data_view(title: str = DEFAULT_ALIAS) -> dict[str, Any]:
         "typeMeta": "{}",
         "fields": "[]",
     }
-    return _saved_object("index-pattern", DATA_VIEW_ID, attributes, [])
+    if timed:
+        attributes["timeFieldName"] = "published_at"
+    return _saved_object("index-pattern", DATA_VIEW_ID if timed else UNDATED_VIEW_ID, attributes, [])
 
 
 # --- saved searches ----------------------------------------------------------------------------
@@ -283,12 +288,20 @@ def _table(layer: str, columns: list[str], sort_by: str) -> dict[str, Any]:
 
 
 def _lens(
-    id_: str, title: str, description: str, vis_type: str, columns: dict[str, dict], visualization: dict
+    id_: str,
+    title: str,
+    description: str,
+    vis_type: str,
+    columns: dict[str, dict],
+    visualization: dict,
+    *,
+    query: str = "",
+    view: str = DATA_VIEW_ID,
 ) -> dict[str, Any]:
     layer = visualization["layers"][0]["layerId"] if "layers" in visualization else visualization["layerId"]
     state = {
         "visualization": visualization,
-        "query": {"query": "", "language": "kuery"},
+        "query": {"query": query, "language": "kuery"},
         "filters": [],
         "datasourceStates": {
             "formBased": {
@@ -299,7 +312,8 @@ def _lens(
         "adHocDataViews": {},
     }
     attributes = {"title": title, "description": description, "visualizationType": vis_type, "state": state}
-    return _saved_object("lens", id_, attributes, [_data_view_ref(f"indexpattern-datasource-layer-{layer}")])
+    refs = [_data_view_ref(f"indexpattern-datasource-layer-{layer}", view)]
+    return _saved_object("lens", id_, attributes, refs)
 
 
 def lens_objects() -> list[dict[str, Any]]:
@@ -398,7 +412,18 @@ def lens_objects() -> list[dict[str, Any]]:
         },
         _xy("date-sources", "bar_horizontal_percentage_stacked", "source", ["articles"], split="date_source"),
     )
-    return [per_source, places, keywords, clusters, health, methods, dates]
+    undated = _lens(
+        "khabar-lens-undated-per-source",
+        "Articles without a publication date",
+        "Per source, indexed articles for which no publication date was found (all time: this chart "
+        "uses the data view without a time field, since the dashboard's time filter hides them).",
+        "lnsDatatable",
+        {"source": _terms("source_id", "source", 50, "articles"), "articles": _count("undated articles")},
+        _table("undated-per-source", ["source", "articles"], "articles"),
+        query="not published_at : *",
+        view=UNDATED_VIEW_ID,
+    )
+    return [per_source, places, keywords, clusters, health, undated, methods, dates]
 
 
 # --- dashboard ---------------------------------------------------------------------------------
@@ -409,7 +434,8 @@ _PANELS = [
     ("top-places", "lens", "khabar-lens-top-places", 32, 0, 16, 14),
     ("story-clusters", "lens", "khabar-lens-story-clusters", 0, 14, 24, 15),
     ("top-keywords", "lens", "khabar-lens-top-keywords", 24, 14, 24, 15),
-    ("extraction-health", "lens", "khabar-lens-extraction-health", 0, 29, 48, 12),
+    ("extraction-health", "lens", "khabar-lens-extraction-health", 0, 29, 32, 12),
+    ("undated-per-source", "lens", "khabar-lens-undated-per-source", 32, 29, 16, 12),
     ("extraction-methods", "lens", "khabar-lens-extraction-methods", 0, 41, 24, 14),
     ("date-sources", "lens", "khabar-lens-date-sources", 24, 41, 24, 14),
     ("recent-articles", "search", SEARCH_RECENT_ID, 0, 55, 48, 20),
@@ -485,7 +511,8 @@ def dashboard() -> dict[str, Any]:
 
 def build_objects(index_pattern: str = DEFAULT_ALIAS) -> list[dict[str, Any]]:
     """Every object, referenced ones first (the order Kibana exports them in does not matter)."""
-    return [data_view(index_pattern), *saved_searches(), *lens_objects(), dashboard()]
+    views = [data_view(index_pattern), data_view(index_pattern, timed=False)]
+    return [*views, *saved_searches(), *lens_objects(), dashboard()]
 
 
 def to_ndjson(objects: list[dict[str, Any]]) -> bytes:

@@ -25,6 +25,9 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from pipelines.config import get_settings
+from pipelines.kibana.checks import parse_ndjson
+from pipelines.kibana.importer import with_index_pattern
 from pipelines.kibana.objects import DASHBOARD_ID, SAVED_OBJECTS_FILE, load_objects
 
 API_KEY = "a2hhYmFyLWlkOmtoYWJhci1zZWNyZXQta2V5"  # base64("khabar-id:khabar-secret-key")
@@ -132,6 +135,11 @@ def _setup(*args: str, env: dict[str, str] | None = None):
     return result, result.output + (result.stderr if result.stderr_bytes is not None else "")
 
 
+def _expected_file() -> bytes:
+    # the data view follows KHABAR_INDEX_ALIAS; with the default alias the file goes as is
+    return with_index_pattern(SAVED_OBJECTS_FILE.read_bytes(), get_settings().index_alias)
+
+
 def _assert_documented_import(request: Recorded, *, path: str) -> None:
     assert request.method == "POST"
     assert request.path == path
@@ -142,7 +150,7 @@ def _assert_documented_import(request: Recorded, *, path: str) -> None:
     part = request.parts[0]
     assert part["name"] == "file"
     assert part["filename"].endswith(".ndjson")
-    assert part["content"] == SAVED_OBJECTS_FILE.read_bytes()
+    assert part["content"] == _expected_file()
 
 
 def test_api_key_import_matches_the_documented_request_and_is_repeatable(kibana: FakeKibana) -> None:
@@ -173,6 +181,19 @@ def test_basic_auth_from_env_into_a_space(kibana: FakeKibana) -> None:
     assert request.headers["authorization"] == f"Basic {expected}"
     assert f"{kibana.url}/s/newsroom/app/dashboards#/view/{DASHBOARD_ID}" in output
     assert PASSWORD not in output
+
+
+def test_index_pattern_option_changes_only_the_data_view_title(kibana: FakeKibana) -> None:
+    result, output = _setup("--url", kibana.url, "--index-pattern", "khabar-prod-articles")
+    assert result.exit_code == 0, output
+    sent = parse_ndjson(kibana.requests[0].parts[0]["content"])
+    original = load_objects()
+    assert [o["id"] for o in sent] == [o["id"] for o in original]
+    for before, after in zip(original, sent, strict=True):
+        if before["type"] == "index-pattern":
+            assert after["attributes"].pop("title") == "khabar-prod-articles"
+            before["attributes"].pop("title")
+        assert after == before
 
 
 def test_partial_failure_exits_non_zero_with_each_reason(kibana: FakeKibana) -> None:

@@ -53,7 +53,7 @@ def test_committed_file_is_the_builder_output() -> None:
 
 def test_file_parses_into_saved_objects_with_stable_ids(objects: list[dict[str, Any]]) -> None:
     kinds = sorted(o["type"] for o in objects)
-    assert kinds.count("index-pattern") == 1
+    assert kinds.count("index-pattern") == 2  # with and without the published_at time field
     assert kinds.count("dashboard") == 1
     assert kinds.count("search") >= 2
     assert all(o["id"].startswith("khabar-") for o in objects)
@@ -120,6 +120,11 @@ def test_dashboard_has_the_promised_panels_on_a_valid_grid(objects: list[dict[st
     assert any(uses(t, "terms", "extraction_method") for t in targets), "extraction method per source"
     assert any(uses(t, "median", "word_count") for t in targets), "extraction health per source"
     assert any(t["type"] == "search" for t in targets), "the article list the cluster table filters"
+    undated = by_id["khabar-lens-undated-per-source"]
+    assert undated in targets and undated["attributes"]["state"]["query"]["query"] == "not published_at : *"
+    # it must not use the timed view: a time range never matches a missing published_at
+    (view_ref,) = undated["references"]
+    assert "timeFieldName" not in by_id[view_ref["id"]]["attributes"]
 
     cells: set[tuple[int, int]] = set()
     for p in panels:
@@ -258,3 +263,63 @@ def test_import_error_reasons_are_readable() -> None:
         == "unknown: boom (HTTP 500)"
     )
     assert describe_error({"type": "unsupported_type"}).startswith("unsupported_type")
+
+
+# Attribute keys Kibana's saved-object schemas accept (copied from Kibana's source, 9.x branch):
+# dashboard: server/dashboard_saved_object/schema/v1 (unknowns: "forbid"); search: saved_search
+# schema_legacy SCHEMA_SEARCH_BASE (8.8.0, unknowns forbidden); data view: DataViewAttributes.
+_ALLOWED = {
+    "dashboard": {
+        "title", "description", "kibanaSavedObjectMeta", "timeRestore", "timeFrom", "timeTo",
+        "refreshInterval", "controlGroupInput", "panelsJSON", "optionsJSON", "hits", "version",
+    },
+    "search": {
+        "title", "description", "columns", "sort", "grid", "rowHeight", "rowsPerPage", "hideChart",
+        "breakdownField", "kibanaSavedObjectMeta", "isTextBasedQuery", "usesAdHocDataView",
+        "timeRestore", "timeRange", "refreshInterval", "viewMode", "hideAggregatedPreview", "hits", "version",
+    },
+    "index-pattern": {
+        "title", "name", "timeFieldName", "sourceFilters", "fieldFormatMap", "fieldAttrs",
+        "runtimeFieldMap", "typeMeta", "fields", "allowNoIndex", "allowHidden", "type",
+    },
+    "lens": {"title", "description", "visualizationType", "state"},
+}  # fmt: skip
+
+
+def test_attributes_fit_kibanas_schemas(objects: list[dict[str, Any]]) -> None:
+    for obj in objects:
+        attrs = obj["attributes"]
+        assert set(attrs) <= _ALLOWED[obj["type"]], (obj["id"], set(attrs) - _ALLOWED[obj["type"]])
+        assert isinstance(attrs["title"], str) and attrs["title"]
+        meta = attrs.get("kibanaSavedObjectMeta", {})
+        assert set(meta) <= {"searchSourceJSON"}
+    board = _by_id(objects)[DASHBOARD_ID]["attributes"]
+    assert set(board["refreshInterval"]) == {"pause", "value"}
+    assert set(board["controlGroupInput"]) <= {
+        "controlStyle",
+        "chainingSystem",
+        "panelsJSON",
+        "ignoreParentSettingsJSON",
+    }
+    for panel in json.loads(board["panelsJSON"]):
+        assert panel["type"] in {"lens", "search"} and panel["panelRefName"] == f"panel_{panel['panelIndex']}"
+    for obj in (o for o in objects if o["type"] == "lens"):
+        state = obj["attributes"]["state"]
+        assert obj["attributes"]["visualizationType"] in {"lnsXY", "lnsDatatable"}
+        layers = state["datasourceStates"]["formBased"]["layers"]
+        for layer_id, layer in layers.items():
+            assert layer["columnOrder"] == list(layer["columns"])
+            vis = state["visualization"]
+            vis_layer = vis["layers"][0] if "layers" in vis else vis
+            assert vis_layer["layerId"] == layer_id
+            named = {
+                vis_layer.get("xAccessor"),
+                vis_layer.get("splitAccessor"),
+                *vis_layer.get("accessors", []),
+            }
+            named |= {c["columnId"] for c in vis_layer.get("columns", [])}
+            assert named - {None} == set(layer["columns"]), obj["id"]  # every column shown, none unknown
+            for column in layer["columns"].values():
+                order = column.get("params", {}).get("orderBy", {})
+                if order:  # terms ordered by a metric: that metric is a column of the layer
+                    assert order["type"] != "column" or order["columnId"] in layer["columns"]
