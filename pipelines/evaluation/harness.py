@@ -42,6 +42,7 @@ class Task:
 class ConfigResult:
     name: str
     description: str
+    index: str = ""  # the temporary index (deleted at the end)
     documents: int = 0
     bulk_failures: int = 0
     bulk_failure_examples: list[str] = field(default_factory=list)
@@ -128,7 +129,7 @@ def evaluate_config(
     result = ConfigResult(config.name, config.description)
     body = copy.deepcopy(config.index_body())
     body.setdefault("settings", {}).setdefault("index", {})["refresh_interval"] = "-1"
-    index = _index_name(config)
+    index = result.index = _index_name(config)
     es.indices.create(index=index, settings=body["settings"], mappings=body["mappings"])
     try:
         started = time.perf_counter()
