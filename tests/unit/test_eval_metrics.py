@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from pipelines.evaluation.metrics import ndcg, rank_of, reciprocal_rank, recall, summarize
+from pipelines.evaluation.metrics import ndcg, rank_of, recall, reciprocal_rank, summarize
 
 
 def test_rank_of() -> None:
