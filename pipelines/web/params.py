@@ -4,15 +4,25 @@ values, the page size and the page number (no deep paging)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from pipelines.search import MAX_QUERY_CHARS
 
 MAX_PAGE = 50
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_PAGE_SIZE = 50
 DEFAULT_PAGE_SIZE = 10
 MAX_FILTER_VALUES = 10
@@ -20,6 +30,19 @@ MAX_FILTER_CHARS = 100
 
 FilterValue = Annotated[str, StringConstraints(max_length=MAX_FILTER_CHARS)]
 FilterList = Annotated[list[FilterValue], Field(max_length=MAX_FILTER_VALUES)]
+# An HTML form sends an empty date input as "since=": documented as "no bound", not refused.
+OptionalDay = Annotated[
+    date | None,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date"},
+                {"type": "string", "maxLength": 0},
+                {"type": "null"},
+            ]
+        }
+    ),
+]
 
 
 class SearchParams(BaseModel):
@@ -38,17 +61,24 @@ class SearchParams(BaseModel):
     place: FilterList = Field(
         default_factory=list, description="Only articles mentioning any of these places."
     )
-    since: date | None = Field(None, description="Published on or after this day (UTC).")
-    until: date | None = Field(None, description="Published on or before this day (UTC), whole day included.")
+    since: OptionalDay = Field(None, description="Published on or after this day (UTC); empty: no bound.")
+    until: OptionalDay = Field(
+        None,
+        description="Published on or before this day (UTC), whole day included, not before since; empty: no bound.",
+    )
     sort: Literal["relevance", "date"] = Field("relevance", description="Best match first, or newest first.")
     page: int = Field(1, ge=1, le=MAX_PAGE, description=f"Result page, 1 to {MAX_PAGE}.")
     size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Results per page.")
 
     @field_validator("since", "until", mode="before")
     @classmethod
-    def _empty_date(cls, value: Any) -> Any:
-        # an HTML form sends an empty date input as "since="
-        return None if value == "" else value
+    def _day(cls, value: Any) -> Any:
+        if value == "":
+            return None
+        # only YYYY-MM-DD: pydantic would also read "0" as a Unix time (1970-01-01)
+        if isinstance(value, str) and not _DAY.fullmatch(value):
+            raise ValueError("expected a day as YYYY-MM-DD")
+        return value
 
     @field_validator("source", "section", "place", mode="before")
     @classmethod
