@@ -86,6 +86,8 @@ class SearchParams(BaseModel):
         if isinstance(value, str):
             value = [value]
         if isinstance(value, list):
+            if len(value) > MAX_FILTER_VALUES:  # counted before empty values are dropped, as documented
+                raise ValueError(f"at most {MAX_FILTER_VALUES} values")
             return [v for v in value if not (isinstance(v, str) and not v.strip())]
         return value
 
