@@ -8,9 +8,16 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.khabar-installed
 EXTRAS ?= airflow,dev,bench
 
-.PHONY: install demo test test-unit lint format stack-up stack-down stack-status bench clean-venv
+.PHONY: install browser demo test test-unit lint format stack-up stack-down stack-status bench clean-venv
 
-install: $(STAMP)
+install: $(STAMP) browser
+
+# Headless Chromium for the search page's browser tests (tests/integration/web): Debian's packages,
+# installed once with apt-get (root, or sudo), checked in a few milliseconds afterwards.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; }
 
 # Reinstall when the dependency list or the pins change. constraints.txt pins every package
 # (Airflow's published constraints cannot be fetched here, so we keep our own, see README).
