@@ -1,0 +1,61 @@
+"""``khabar serve`` as a user runs it: a real process on 127.0.0.1 answering the page and the API."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+import pytest
+from conftest import WebIndex
+
+pytestmark = pytest.mark.integration
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_khabar_serve_answers_the_page_and_the_api(web_index: WebIndex, es_url: str) -> None:
+    port = _free_port()
+    khabar = Path(sys.executable).with_name("khabar")
+    env = {**os.environ, "KHABAR_INDEX_ALIAS": web_index.settings.index_alias, "KHABAR_ES_URL": es_url}
+    process = subprocess.Popen(
+        [str(khabar), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            try:
+                page = httpx.get(f"{base}/?q={quote('سوريا')}", timeout=10)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "khabar serve did not start listening"
+                time.sleep(0.3)
+        assert page.status_code == 200
+        assert '<html dir="rtl" lang="ar">' in page.text
+        assert f'data-article-id="{web_index.seed.article_id}"' in page.text
+        api = httpx.get(f"{base}/api/search", params={"q": "سوريا"}, timeout=10).json()
+        assert web_index.seed.article_id in {h["article_id"] for h in api["hits"]}
+        assert httpx.get(f"{base}/static/search.css", timeout=10).status_code == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
