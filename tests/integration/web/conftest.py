@@ -11,55 +11,20 @@ own steps as in ``tests/integration/test_search.py`` (``setup_index`` -> ``to_do
 
 from __future__ import annotations
 
-import shutil
 import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from elasticsearch import Elasticsearch, helpers
+from web_helpers import SEED_SLUG, Server, WebIndex, chromium_driver, wire_copy
 
-from pipelines.config import PROJECT_ROOT, Settings
+from pipelines.config import Settings
 from pipelines.indexer.enrich import assign_clusters, to_document
 from pipelines.indexer.template import delete_alias_and_indices, setup_index
-from pipelines.model import Article, article_id_for
 from pipelines.sample_site import SampleSite, sample_sources
 from pipelines.scrape import scrape_source
-from pipelines.web import create_app
-
-SEED_SLUG = "lavrov-shaibani-moscow"
-WIRE_SOURCE = "wire"
-ARTIFACTS = PROJECT_ROOT / "var" / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-
-
-@dataclass(frozen=True)
-class WebIndex:
-    settings: Settings
-    articles: dict[str, Article]  # slug (or "wire-copy") -> article
-    seed: Article
-    wire_copy: Article
-
-
-def _wire_copy(seed: Article) -> Article:
-    """Another outlet carrying the seed story with a new headline and a footer (a near-duplicate)."""
-    url = "https://wire.example.org/ar/2026/11/24/lavrov-shaibani"
-    return seed.model_copy(
-        update={
-            "article_id": article_id_for(url),
-            "url": url,
-            "canonical_url": url,
-            "source_id": WIRE_SOURCE,
-            "title": "وزير الخارجية السوري أسعد الشيباني في موسكو للقاء لافروف",
-            "body_text": seed.body_text + "\nتابعونا للمزيد من الأخبار.",
-        }
-    )
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +44,7 @@ def web_index(es: Elasticsearch, tmp_path_factory: pytest.TempPathFactory) -> It
     assert scraped.articles, f"the sample site gave no articles: {scraped.counts}"
     articles = {Path(a.canonical_url).stem: a for a in scraped.articles}
     seed = articles[SEED_SLUG]
-    copy = _wire_copy(seed)
+    copy = wire_copy(seed)
     articles["wire-copy"] = copy
 
     setup_index(es, settings)
@@ -92,37 +57,10 @@ def web_index(es: Elasticsearch, tmp_path_factory: pytest.TempPathFactory) -> It
     delete_alias_and_indices(es, settings.index_alias)
 
 
-class _Server:
-    """uvicorn in a background thread on a socket bound here (port 0: the OS picks a free one)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        config = uvicorn.Config(create_app(settings), log_level="warning", access_log=False)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                pytest.fail("the search page server did not start", pytrace=False)
-            time.sleep(0.05)
-        return self.url
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.sock.close()
-
-
 @pytest.fixture(scope="session")
 def web_url(web_index: WebIndex) -> Iterator[str]:
     """The search page over the test index, e.g. ``http://127.0.0.1:43211``."""
-    with _Server(web_index.settings) as url:
+    with Server(web_index.settings) as url:
         yield url
 
 
@@ -133,35 +71,8 @@ def down_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
     settings = Settings(home=tmp_path_factory.mktemp("web-down"), es_url=f"http://127.0.0.1:{closed}")
-    with _Server(settings) as url:
+    with Server(settings) as url:
         yield url
-
-
-def chromium_driver():  # -> selenium.webdriver.Chrome
-    """Headless Chromium through chromedriver; fails (never skips) when either is missing."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    binary = shutil.which("chromium") or (CHROMIUM if Path(CHROMIUM).exists() else None)
-    driver = shutil.which("chromedriver") or (CHROMEDRIVER if Path(CHROMEDRIVER).exists() else None)
-    if not binary or not driver:
-        pytest.fail(
-            "headless Chromium is missing: install Debian's `chromium` and `chromium-driver` "
-            "(`make browser`, or `apt-get install chromium chromium-driver`)",
-            pytrace=False,
-        )
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",  # containers without user namespaces
-        "--disable-dev-shm-usage",
-        "--window-size=1280,1400",
-        "--lang=ar",
-        "--force-device-scale-factor=1",
-    ):
-        options.add_argument(arg)
-    return webdriver.Chrome(options=options, service=Service(driver))
 
 
 @pytest.fixture(scope="session")

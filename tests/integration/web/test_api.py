@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import WIRE_SOURCE, WebIndex
+from web_helpers import WIRE_SOURCE, WebIndex
 
 from pipelines.search import MAX_QUERY_CHARS
 from pipelines.web.params import MAX_FILTER_VALUES, MAX_PAGE, MAX_PAGE_SIZE

@@ -9,11 +9,12 @@ from __future__ import annotations
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-from conftest import ARTIFACTS, WIRE_SOURCE, WebIndex
+import web_helpers
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
+from web_helpers import ARTIFACTS, WIRE_SOURCE, WebIndex
 
 pytestmark = pytest.mark.integration
 
@@ -165,3 +166,10 @@ def test_the_page_loads_nothing_from_elsewhere(browser, web_url: str) -> None:
     assert urls and all(u.startswith(web_url + "/") for u in urls)
     sheets = browser.execute_script("return document.styleSheets.length")
     assert sheets >= 1  # the local stylesheet loaded under the page's CSP
+
+
+def test_a_missing_browser_fails_the_tests_instead_of_skipping(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setattr(web_helpers, "CHROMIUM", "/nonexistent/chromium")
+    with pytest.raises(pytest.fail.Exception, match="chromium-driver"):
+        web_helpers.chromium_driver()

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from conftest import WebIndex
+from web_helpers import WebIndex
 
 pytestmark = pytest.mark.integration
 
