@@ -124,18 +124,32 @@ def create_app(
         message = _validation_message(errors)
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": errors, "message": message}, status_code=422)
-        return page(request, 422, params=_lenient(request), result=None, error=message)
+        return page(
+            request,
+            422,
+            params=_lenient(request),
+            result=None,
+            error=message,
+            error_title="معايير بحث غير صالحة",
+        )
 
     @app.exception_handler(SearchUnavailableError)
     async def _unavailable(request: Request, exc: SearchUnavailableError) -> Response:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "10"})
-        return page(request, 503, params=_lenient(request), result=None, error=str(exc))
+        return page(
+            request,
+            503,
+            params=_lenient(request),
+            result=None,
+            error=str(exc),
+            error_title="البحث غير متاح الآن",
+        )
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request, params: Annotated[SearchParams, Query()]) -> HTMLResponse:
         result = run_search(client, settings, params, timeout=timeout)
-        return page(request, 200, params=params, result=result, error=None)
+        return page(request, 200, params=params, result=result, error=None, error_title=None)
 
     @app.get(
         "/api/search",
