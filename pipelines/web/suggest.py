@@ -51,6 +51,13 @@ LATIN_NAMES: dict[str, str] = {
     "washington": "واشنطن",
     "london": "لندن",
     "paris": "باريس",
+    # romanized Arabic (how the names are said, not their English forms)
+    "dimashq": "دمشق",
+    "halab": "حلب",
+    "ghazza": "غزة",
+    "al-quds": "القدس",
+    "misr": "مصر",
+    "suriya": "سوريا",
     "russia": "روسيا",
     "syria": "سوريا",
     "america": "أمريكا",

@@ -150,7 +150,7 @@ def test_pagination_links_move_through_the_results(browser, web_url: str) -> Non
 
 
 def test_an_empty_search_suggests_a_spelling_that_finds_results(browser, web_url: str) -> None:
-    _open(browser, f"{web_url}/?q=Damascus")
+    _open(browser, f"{web_url}/?q=Dimashq")
     assert _total(browser) == 0
     suggestion = browser.find_element(By.CSS_SELECTOR, "#suggestion a")
     assert suggestion.text == "دمشق"
