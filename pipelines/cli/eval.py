@@ -33,6 +33,9 @@ def search_command(
     qa: Path = typer.Option(None, help="SQuAD-format file (default: <data_dir>/search-eval/arcd-train.json)"),
     no_qa: bool = typer.Option(False, "--no-qa", help="skip the question -> paragraph task"),
     sample: int = typer.Option(300, min=1, help="articles sampled for known-item queries"),
+    query_words: int = typer.Option(
+        None, min=1, help="salient words per known-item query (default: the harness's rule)"
+    ),
     seed: int = typer.Option(20181, help="random seed of the sample and of the query rewrites"),
     limit: int = typer.Option(None, min=1, help="index only the first N articles (quick runs)"),
     config: list[str] = typer.Option(None, "--config", help="configuration to run (repeatable; default all)"),
@@ -61,6 +64,8 @@ def search_command(
     options = runner.Options(
         archives=archives, qa_file=qa_file, configs=chosen, sample=sample, seed=seed, limit=limit
     )
+    if query_words:
+        options.query_words = query_words
     es = es_client(settings, request_timeout=300)
 
     with Progress(

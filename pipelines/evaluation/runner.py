@@ -19,7 +19,7 @@ from elasticsearch import Elasticsearch
 from pipelines.evaluation.configs import BASELINE, Config
 from pipelines.evaluation.documents import CorpusStats, Doc, iter_corpus_docs
 from pipelines.evaluation.harness import ProgressFactory, Task, _no_progress, evaluate
-from pipelines.evaluation.known_item import CLASSES, build_queries, corpus_stats
+from pipelines.evaluation.known_item import CLASSES, QUERY_WORDS, build_queries, corpus_stats
 from pipelines.evaluation.qa import QaSet, load_squad
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ class Options:
     sample: int = 300
     seed: int = 20181
     limit: int | None = None
+    query_words: int = QUERY_WORDS
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -71,7 +72,9 @@ def run(es: Elasticsearch, options: Options, progress: ProgressFactory = _no_pro
 
     started = time.perf_counter()
     stats = corpus_stats(articles, progress("word statistics", len(articles)))
-    known = build_queries(articles, stats, sample=options.sample, seed=options.seed)
+    known = build_queries(
+        articles, stats, sample=options.sample, seed=options.seed, query_words=options.query_words
+    )
     _timed(timings, "queries", started)
 
     tasks = [
@@ -106,8 +109,10 @@ def run(es: Elasticsearch, options: Options, progress: ProgressFactory = _no_pro
             "skipped_questions": qa.skipped_questions,
         },
         "known_item": {
+            "query_words": options.query_words,
             "articles": known.articles,
             "articles_without_query": known.no_query,
+            "articles_filed_twice": known.duplicates,
             "queries": {kind: len(known.queries[kind]) for kind in CLASSES},
             "skipped": known.skipped,
             "examples": {

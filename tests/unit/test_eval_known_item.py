@@ -70,7 +70,7 @@ def test_salient_words_prefer_repeated_rare_words_in_their_written_form() -> Non
         "t",
         "لافروف يستقبل الشيباني",
         "",
-        "استقبل لافروف الشيباني في موسكو. وقال لافروف إن الشيباني بحث مع الوزير الحكومة.",
+        "استقبل لافروف الشيباني في موسكو. وقال لافروف إن الشيباني بحث مع الوزير الحكومة في موسكو.",
     )
     stats = corpus_stats([*background, target])
     article = salient_words(target, stats)
@@ -133,9 +133,9 @@ def test_query_builder_classes_latin_and_digits() -> None:
         "lavrov",
         "لافروف يستقبل الشيباني عام 2018",
         "",
-        "استقبل لافروف الشيباني في موسكو. وقال لافروف إن الشيباني بحث الأزمة. وأكد الشيباني الاتفاق.",
+        "استقبل لافروف الشيباني في موسكو. وقال لافروف إن الشيباني بحث الأزمة. وأكد الشيباني من موسكو.",
     )
-    plain = Doc("plain", "الطقس", "", "أمطار غزيرة على الساحل. أمطار غزيرة متوقعة مع رياح باردة")
+    plain = Doc("plain", "الطقس", "", "أمطار غزيرة على الساحل. أمطار غزيرة متوقعة على الساحل")
     docs = [*background, lavrov, plain]
     stats = corpus_stats(docs)
     names = [Name("Lavrov", ("لافروف",)), Name("Moscow", ("موسكو",))]
@@ -146,6 +146,16 @@ def test_query_builder_classes_latin_and_digits() -> None:
     by_doc = {q.doc_id: q.text for q in one.queries["latin"]}
     assert list(by_doc) == ["lavrov"] and one.skipped["latin"] == 1  # no known name in "plain"
     latin = by_doc["lavrov"].split()
-    assert "Lavrov" in latin and "لافروف" not in latin and len(latin) == 3
+    assert "Lavrov" in latin and "لافروف" not in latin and len(latin) == 4
     decorated = {q.doc_id: q.text for q in one.queries["decorated"]}
     assert decorated["lavrov"].endswith("٢٠١٨")  # the title's year in Arabic-Indic digits
+
+
+def test_articles_filed_twice_are_not_sampled() -> None:
+    text = "أمطار غزيرة على الساحل. أمطار غزيرة متوقعة على الساحل"
+    twice = [Doc("a", "الطقس", "", text), Doc("b", "الطقس", "", text)]
+    once = Doc("c", "الانتخابات", "", "الانتخابات البلدية في تونس. الانتخابات البلدية والمرشحون في تونس")
+    docs = [*twice, once]
+    known = build_queries(docs, corpus_stats(docs), sample=3, seed=1, names=[])
+    assert known.duplicates == 2 and known.articles == 1
+    assert [q.doc_id for q in known.queries["exact"]] == ["c"]
