@@ -154,7 +154,9 @@ def test_query_builder_classes_latin_and_digits() -> None:
 def test_articles_filed_twice_are_not_sampled() -> None:
     text = "أمطار غزيرة على الساحل. أمطار غزيرة متوقعة على الساحل"
     twice = [Doc("a", "الطقس", "", text), Doc("b", "الطقس", "", text)]
-    once = Doc("c", "الانتخابات", "", "الانتخابات البلدية في تونس. الانتخابات البلدية والمرشحون في تونس")
+    once = Doc(
+        "c", "الانتخابات", "", "الانتخابات البلدية في تونس. الانتخابات البلدية والمرشحون في تونس والمرشحون"
+    )
     docs = [*twice, once]
     known = build_queries(docs, corpus_stats(docs), sample=3, seed=1, names=[])
     assert known.duplicates == 2 and known.articles == 1
