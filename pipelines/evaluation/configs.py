@@ -10,8 +10,9 @@ documents (``title``, ``lead``, ``body``, ``article_id``) and its request must r
   (:func:`~pipelines.indexer.template.load_template`) and the relevance query
   (:func:`~pipelines.search.build_request`) without aggregations, highlight and sort.
 
-To try an idea, add a :class:`Config` to :data:`CONFIGS` (or pass one to the harness): e.g. the
-template with one filter changed, or ``build_request`` with other field boosts.
+To try an idea, add a :class:`Config` to :data:`EXPERIMENTS` (run with ``--config NAME``) or to
+:data:`CONFIGS` (run by default): e.g. the template with one filter changed, or ``build_request``
+with other field boosts.
 """
 
 from __future__ import annotations
@@ -105,15 +106,28 @@ CONFIGS: dict[str, Config] = {
         ),
     )
 }
+#: Diagnostics and ideas: run only when named with ``--config``.
+EXPERIMENTS: dict[str, Config] = {
+    config.name: config
+    for config in (
+        Config(
+            "khabar-analysis",
+            "shipped index template, plain multi_match title+body (the chain without the shipped query)",
+            khabar_index,
+            multi_match_request,
+        ),
+    )
+}
 #: The peer the relative nDCG@10 difference is computed against.
 BASELINE = "arabic"
 
 
 def select(names: list[str] | None) -> list[Config]:
-    """The configurations named (all, in :data:`CONFIGS` order, if none); unknown names raise."""
+    """The configurations named (the default :data:`CONFIGS`, in order, if none); unknown names raise."""
     if not names:
         return list(CONFIGS.values())
-    unknown = [n for n in names if n not in CONFIGS]
+    known = {**CONFIGS, **EXPERIMENTS}
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise KeyError(f"unknown configuration(s) {unknown}; known: {sorted(CONFIGS)}")
-    return [CONFIGS[n] for n in dict.fromkeys(names)]
+        raise KeyError(f"unknown configuration(s) {unknown}; known: {sorted(known)}")
+    return [known[n] for n in dict.fromkeys(names)]

@@ -50,9 +50,11 @@ class ConfigResult:
     index_seconds: float = 0.0
     query_seconds: float = 0.0
     tasks: dict[str, dict[str, float | int]] = field(default_factory=dict)
+    #: task -> rank of each query's relevant document (None: not in the top 100)
+    ranks: dict[str, list[Rank]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(vars(self))
+        return {k: v for k, v in vars(self).items() if k != "ranks"}
 
 
 #: (step name, total) -> advance(n) callback; the CLI wires it to a rich progress bar.
@@ -145,6 +147,7 @@ def evaluate_config(
             found, errors = ranks(es, index, config, task, advance)
             result.query_errors += errors
             result.tasks[task.name] = summarize(found)
+            result.ranks[task.name] = found
         result.query_seconds = round(time.perf_counter() - started, 2)
     finally:
         es.indices.delete(index=index, ignore_unavailable=True)

@@ -115,14 +115,18 @@ def run(es: Elasticsearch, options: Options, progress: ProgressFactory = _no_pro
             "articles_filed_twice": known.duplicates,
             "queries": {kind: len(known.queries[kind]) for kind in CLASSES},
             "skipped": known.skipped,
-            "examples": {
-                kind: [{"doc_id": q.doc_id, "query": q.text} for q in known.queries[kind][:3]]
-                for kind in CLASSES
-            },
         },
         "tasks": [t.name for t in tasks],
         "configs": [r.to_dict() for r in results],
         "relative_ndcg@10": relative_ndcg([r.to_dict() for r in results], BASELINE),
+        # every query with the rank of its relevant document per configuration (null: not in top 100)
+        "queries": {
+            task.name: [
+                {"query": text, "doc_id": doc_id, "ranks": {r.name: r.ranks[task.name][i] for r in results}}
+                for i, (text, doc_id) in enumerate(task.queries)
+            ]
+            for task in tasks
+        },
         "timings": timings,
     }
 

@@ -113,6 +113,9 @@ def test_every_configuration_on_the_same_documents(es: Elasticsearch, corpus: Pa
     }
     assert arabic["tasks"]["qa"]["queries"] == 4 and arabic["tasks"]["qa"]["recall@10"] == 1.0
     assert result["relative_ndcg@10"]["arabic"]["known_item:exact"] == 0.0
+    first = result["queries"]["known_item:exact"][0]
+    assert first["ranks"]["arabic"] == 1 and set(first["ranks"]) == {"standard", "arabic", "khabar"}
+    assert len(result["queries"]["qa"]) == 4
     json.dumps(result)  # JSON-able as is
     markdown = report.markdown(result)
     assert "| exact | arabic | 5 | 1.000 | 1.000 | 1.000 | 1.000 |  |" in markdown
