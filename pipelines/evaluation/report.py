@@ -47,7 +47,8 @@ def summary_line(report: dict[str, Any]) -> str:
         f"{docs['total']} documents ({docs['articles']} ANT articles + {docs['qa_paragraphs']} QA paragraphs); "
         f"{ki['articles']} sampled articles (seed {report['seed']}); "
         f"{report['qa']['questions']} questions; Elasticsearch {report['elasticsearch']}; "
-        f"wall {report['timings']['wall']:.0f} s"
+        f"wall {report['timings']['wall']:.0f} s; commit {report.get('commit')}"
+        + (" with uncommitted changes to the khabar chain" if report.get("chain_files_modified") else "")
     )
 
 

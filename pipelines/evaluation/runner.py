@@ -8,6 +8,7 @@ read drops the QA task with the reason in the report.
 from __future__ import annotations
 
 import logging
+import subprocess
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
+from pipelines.config import PROJECT_ROOT
 from pipelines.evaluation.configs import BASELINE, Config
 from pipelines.evaluation.documents import CorpusStats, Doc, iter_corpus_docs
 from pipelines.evaluation.harness import ProgressFactory, Task, _no_progress, evaluate
@@ -41,6 +43,32 @@ class Options:
     limit: int | None = None
     query_words: int = QUERY_WORDS
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+#: What the ``khabar`` configuration reads: a table is only comparable at the same state of these.
+CHAIN_FILES = ("schemas/index-template.json", "pipelines/search.py", "pipelines/indexer/template.py")
+
+
+def code_state() -> dict[str, Any]:
+    """The checkout's commit and whether the khabar chain's files differ from it (None: no git)."""
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "status", "--porcelain", "--", *CHAIN_FILES],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.split("\n")
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "chain_files_modified": None}
+    return {"commit": commit, "chain_files_modified": sorted(line[3:] for line in changed if line.strip())}
 
 
 def _timed(timings: dict[str, float], name: str, started: float) -> None:
@@ -92,6 +120,7 @@ def run(es: Elasticsearch, options: Options, progress: ProgressFactory = _no_pro
     return {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "elasticsearch": es.info().body["version"]["number"],
+        **code_state(),
         "seed": options.seed,
         "sample": options.sample,
         "limit": options.limit,
