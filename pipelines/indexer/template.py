@@ -5,7 +5,7 @@ share the composable template in ``schemas/index-template.json``; the alias ``ne
 at them and marks one as the write index. Searches go to the alias; a reindex builds
 ``next_index_name(...)`` and swaps the alias, so readers never see a half-built index.
 
-Analysis (why each step, measured with ``bench/search/run.py`` on ARCD):
+Analysis (why each step, measured with ``khabar eval search``, docs/search-quality.md):
 
 - char filters ``icu_normalizer`` (NFKC + case folding; also drops default-ignorable marks such as
   LRM/RLM/ZWNJ) and a ``mapping`` for what Lucene's Arabic normalizer leaves: tatweel, bidi marks,
@@ -24,6 +24,15 @@ Analysis (why each step, measured with ``bench/search/run.py`` on ARCD):
 - ``stemmer_override`` (in each branch, before the stemmer): ``سورية`` -> ``سوريا``. Syrian media
   spell the country with teh marbuta; the stemmer would cut it to ``سوري`` ("Syrian"), so the two
   spellings of the country would never meet.
+- ``khabar_question_stop`` (after normalization): interrogatives the ``_arabic_`` list lacks
+  (``متى``, ``كيف``, ``لماذا``, ``كم``, ``هل``, joined ``ماهو``/``ماهي``) and a lone ``ال``; a question
+  otherwise matches news that merely asks the same kind of question.
+- search analyzer ``khabar_arabic_search`` = the same chain plus ``khabar_name_aliases`` (a
+  ``synonym_graph`` from ``schemas/name-aliases.txt``, filled in by :func:`load_template`; see
+  :mod:`pipelines.indexer.aliases`) so ``Lavrov`` finds ``لافروف`` and ``Saudi Arabia`` ``السعودية``.
+- similarity BM25 ``k1=1.6, b=1.0``: full length normalization. With the stock ``b=0.75`` long
+  news articles that mention a question's subject in passing outrank the short text that answers
+  it; b=1 was worth ~4 points of nDCG@10 on the question task, k1 between 1.2 and 3 under one.
 - ``.exact`` subfields (normalized, not stemmed, stop words kept) for exact-form boosts and phrases;
   ``.latin`` subfields (``icu_folding``) so ``Lavrov``, ``lavrov`` and ``Lavróv`` match.
 - ``index_options: offsets`` on the text fields: the unified highlighter uses the postings.
@@ -48,6 +57,7 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError
 
 from pipelines.config import PROJECT_ROOT, Settings
 from pipelines.errors import IndexingError
+from pipelines.indexer.aliases import load_rules
 
 TEMPLATE_FILE = PROJECT_ROOT / "schemas" / "index-template.json"
 DEFAULT_ALIAS = "news-articles"
@@ -61,7 +71,11 @@ class IndexSetupError(IndexingError):
 
 
 def load_template(path: Path = TEMPLATE_FILE) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8"))
+    """The template with the name aliases (``schemas/name-aliases.txt``) filled in."""
+    body = json.loads(path.read_text(encoding="utf-8"))
+    filters = body["template"]["settings"]["analysis"]["filter"]
+    filters["khabar_name_aliases"]["synonyms"] = load_rules()
+    return body
 
 
 def template_body(settings: Settings) -> dict[str, Any]:

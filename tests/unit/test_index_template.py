@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pipelines.config import Settings
+from pipelines.indexer import aliases
 from pipelines.indexer.template import first_index_name, load_template, next_index_name, template_body
 
 # What a stock Elasticsearch 9 with analysis-icu has (and the local node registers under the same names).
 STOCK_FILTERS = {
     "lowercase", "decimal_digit", "stop", "arabic_normalization", "arabic_stem", "keyword_marker",
     "stemmer_override", "pattern_replace", "multiplexer", "remove_duplicates", "unique", "edge_ngram",
-    "asciifolding", "snowball", "stemmer", "icu_normalizer", "icu_folding",
+    "asciifolding", "snowball", "stemmer", "icu_normalizer", "icu_folding", "synonym_graph",
 }  # fmt: skip
 STOCK_CHAR_FILTERS = {"mapping", "pattern_replace", "icu_normalizer"}
 STOCK_TOKENIZERS = {"standard", "icu_tokenizer", "keyword", "whitespace"}
@@ -38,6 +39,7 @@ def test_mapping_is_strict_and_uses_core_types() -> None:
     assert properties["published_at"]["type"] == "date"
     for field in ("title", "lead", "body"):
         assert properties[field]["analyzer"] == "khabar_arabic"
+        assert properties[field]["search_analyzer"] == "khabar_arabic_search"
         assert properties[field]["index_options"] == "offsets"  # highlighting from postings
         assert set(properties[field]["fields"]) == {"exact", "latin"}
 
@@ -53,3 +55,29 @@ def test_index_names() -> None:
     assert next_index_name("news-articles-000001") == "news-articles-000002"
     assert next_index_name("news-articles-000099") == "news-articles-000100"
     assert next_index_name("news-articles") == "news-articles-000001"
+
+
+def test_search_analyzer_is_the_index_chain_plus_name_aliases() -> None:
+    analyzers = load_template()["template"]["settings"]["analysis"]["analyzer"]
+    index, search = analyzers["khabar_arabic"], analyzers["khabar_arabic_search"]
+    assert [f for f in search["filter"] if f != "khabar_name_aliases"] == index["filter"]
+    assert search["char_filter"] == index["char_filter"] and search["tokenizer"] == index["tokenizer"]
+
+
+def test_name_aliases_are_filled_in_and_current() -> None:
+    rules = load_template()["template"]["settings"]["analysis"]["filter"]["khabar_name_aliases"]["synonyms"]
+    assert "lavrov => لافروف" in rules
+    assert any(rule.startswith("syria, ") and rule.endswith("=> سوريا, سورية") for rule in rules)
+    # the committed file is what the builder makes now (rebuild: python -m pipelines.indexer.aliases)
+    assert aliases.OUTPUT.read_text(encoding="utf-8") == aliases.render()
+    for rule in rules:
+        latin, arabic = rule.split(" => ")
+        assert latin == latin.lower() and not set(latin.split(", ")) & aliases.LATIN_STOP
+        assert arabic.strip()
+
+
+def test_length_normalization_is_full() -> None:
+    # b=1: on the question task long news articles otherwise outrank the short paragraph that
+    # answers (docs/search-quality.md)
+    similarity = load_template()["template"]["settings"]["index"]["similarity"]["default"]
+    assert similarity == {"type": "BM25", "k1": 1.6, "b": 1.0}

@@ -11,7 +11,10 @@ from pipelines.search import FLAGS, build_request, clean_query, split_exclusions
 
 
 def _sqs(request: dict) -> dict:
-    return request["query"]["bool"]["must"][0]["simple_query_string"]
+    # the clause that decides which documents match (a filter: the should clauses rank them)
+    return next(f for f in request["query"]["bool"]["filter"] if "simple_query_string" in f)[
+        "simple_query_string"
+    ]
 
 
 @pytest.mark.parametrize(
