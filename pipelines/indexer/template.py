@@ -53,7 +53,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from elasticsearch import ApiError, Elasticsearch, NotFoundError
+from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError
 
 from pipelines.config import PROJECT_ROOT, Settings
 from pipelines.errors import IndexingError
@@ -142,6 +142,11 @@ def _error_type(exc: ApiError) -> str:
     return str(error.get("type", "")) if isinstance(error, dict) else ""
 
 
+def _error_reason(exc: ApiError) -> str:
+    error = exc.body.get("error") if isinstance(exc.body, dict) else None
+    return str(error.get("reason", exc)) if isinstance(error, dict) else str(exc)
+
+
 def _put_template(es: Elasticsearch, name: str, body: dict[str, Any]) -> str:
     try:
         existing = es.indices.get_index_template(name=name).body.get("index_templates", [])
@@ -184,7 +189,14 @@ def setup_index(es: Elasticsearch, settings: Settings) -> dict[str, Any]:
         raise IndexSetupError(f"alias {alias!r} points at {sorted(indices)} but none is the write index")
     # Additive mapping change (a new enrichment field) reaches the live index without a reindex;
     # a conflicting change raises here and needs `khabar index reindex`.
-    es.indices.put_mapping(index=current, **body["template"]["mappings"])
+    try:
+        es.indices.put_mapping(index=current, **body["template"]["mappings"])
+    except BadRequestError as exc:
+        # e.g. a new analyzer the live index's settings lack: only a rebuilt index can take it
+        raise IndexSetupError(
+            f"the live index {current!r} was built with an older template and cannot take the new "
+            f"mapping ({_error_reason(exc)}); run `khabar index reindex` to rebuild it"
+        ) from exc
     report.update(index=current, index_created=False, mapping_updated=True)
     return report
 
