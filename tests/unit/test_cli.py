@@ -4,7 +4,10 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 
-EXPECTED = {"extract", "scrape", "tail", "search", "demo", "serve-sample", "stack", "topics", "index", "dlq"}
+EXPECTED = {
+    "extract", "scrape", "tail", "search", "demo", "serve-sample", "stack", "topics", "index", "dlq",
+    "kibana", "serve", "eval",
+}  # fmt: skip
 
 
 def test_every_area_is_registered() -> None:
