@@ -1,69 +1,30 @@
 """ "Did you mean": other spellings of a query that found nothing, offered only if they find something.
 
-Candidates, in order: the Arabic form of Latin-script place names (``Syria`` -> ``سوريا``; country
-names from pycountry's English names mapped through the places gazetteer's ISO codes, cities from
-:data:`LATIN_NAMES`), then every Arabic word without its clitics (``وبالشيباني`` -> ``شيباني``).
-:data:`LATIN_NAMES` is the place to add more names (people, organisations) later.
+Candidates, in order: the Arabic form of Latin-script names (the English names of the index's
+name aliases, :func:`pipelines.indexer.aliases.alias_sets`, and the romanized ones of
+:data:`ROMANIZED_NAMES`: ``Dimashq`` -> ``دمشق``), then every Arabic word without its clitics
+(``وبالشيباني`` -> ``شيباني``).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-import pycountry
-
-from pipelines.indexer.enrich.places import PLACES_FILE
+from pipelines.indexer.aliases import alias_sets
 from pipelines.normalize.arabic import normalize_text
 
-#: Latin-script names (lowercase, accents folded) -> Arabic, beyond the country names.
-LATIN_NAMES: dict[str, str] = {
-    "moscow": "موسكو",
-    "damascus": "دمشق",
-    "aleppo": "حلب",
-    "cairo": "القاهرة",
-    "alexandria": "الإسكندرية",
-    "gaza": "غزة",
-    "beirut": "بيروت",
-    "baghdad": "بغداد",
-    "riyadh": "الرياض",
-    "jeddah": "جدة",
-    "doha": "الدوحة",
-    "dubai": "دبي",
-    "abu dhabi": "أبوظبي",
-    "jerusalem": "القدس",
-    "tehran": "طهران",
-    "ankara": "أنقرة",
-    "istanbul": "إسطنبول",
-    "amman": "عمان",
-    "kuwait city": "الكويت",
-    "muscat": "مسقط",
-    "manama": "المنامة",
-    "sanaa": "صنعاء",
-    "khartoum": "الخرطوم",
-    "tripoli": "طرابلس",
-    "tunis": "تونس",
-    "algiers": "الجزائر",
-    "rabat": "الرباط",
-    "washington": "واشنطن",
-    "london": "لندن",
-    "paris": "باريس",
-    # romanized Arabic (how the names are said, not their English forms)
+#: Romanized Arabic (how the names are said, not their English forms): the index's name aliases
+#: (:mod:`pipelines.indexer.aliases`) already match English names, so these are what a suggestion adds.
+ROMANIZED_NAMES: dict[str, str] = {
     "dimashq": "دمشق",
     "halab": "حلب",
     "ghazza": "غزة",
     "al-quds": "القدس",
     "misr": "مصر",
     "suriya": "سوريا",
-    "russia": "روسيا",
-    "syria": "سوريا",
-    "america": "أمريكا",
-    "usa": "الولايات المتحدة",
-    "uk": "بريطانيا",
-    "britain": "بريطانيا",
 }
 MAX_TRIES = 3  # each candidate costs one count query
 _ARABIC_WORD = re.compile(r"^[\u0621-\u064a\u0640\u064b-\u0652]+$")
@@ -85,21 +46,11 @@ def _fold_latin(text: str) -> str:
 @cache
 def latin_names() -> dict[str, str]:
     """Every Latin-script name this module knows -> its Arabic display form."""
-    arabic_by_code = {
-        e["code"]: e["name"]
-        for e in json.loads(PLACES_FILE.read_text(encoding="utf-8"))
-        if e["kind"] == "country" and e["code"]
-    }
     names: dict[str, str] = {}
-    for country in pycountry.countries:
-        arabic = arabic_by_code.get(country.alpha_2)
-        if not arabic:
-            continue
-        for attr in ("name", "common_name", "official_name"):
-            value = getattr(country, attr, None)
-            if value:
-                names.setdefault(_fold_latin(value), arabic)
-    names.update({_fold_latin(k): v for k, v in LATIN_NAMES.items()})
+    for latin_forms, arabic_forms in alias_sets():
+        for form in latin_forms:
+            names.setdefault(_fold_latin(form), arabic_forms[0])
+    names.update({_fold_latin(k): v for k, v in ROMANIZED_NAMES.items()})
     return names
 
 
