@@ -322,8 +322,15 @@ def how_to_continue(settings: Settings) -> list[tuple[str, str]]:
             "To trigger news_ingest from the UI, serve the sample site meanwhile:",
             f"{venv / 'khabar'} serve-sample",
         ),
-        (f"Kibana: point elasticsearch.hosts at {settings.es_url}; data view:", settings.index_alias),
+        (
+            "Search page (Arabic, right-to-left), then open http://127.0.0.1:8000/:",
+            f"{venv / 'khabar'} serve",
+        ),
         ("Search from the terminal:", f"{venv / 'khabar'} search سوريا"),
+        (
+            f"Kibana (elasticsearch.hosts = {settings.es_url}): import the data views and dashboard:",
+            f"{venv / 'khabar'} kibana setup --url http://127.0.0.1:5601",
+        ),
         ("Stop the local Kafka and Elasticsearch:", "make stack-down"),
     ]
 
