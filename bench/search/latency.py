@@ -122,6 +122,7 @@ def index_documents(
         "seconds": round(seconds, 2),
         "bulk_seconds": round(bulk_seconds, 2),
         "docs_per_second": round(ok / seconds, 1),
+        "ms_per_doc": round(1000 * seconds / max(1, ok), 3),
         "store_bytes": size,
         "store_mib": round(size / 2**20, 1),
         "bytes_per_doc": round(size / max(1, ok)),
@@ -282,27 +283,45 @@ def measure(
         for query in warmup[name]:
             for row in rows:
                 run(row, query)
+
+    def summary(values: list[tuple[float, int, int]]) -> dict[str, Any]:
+        return {
+            "queries": len(values),
+            "wall_ms": _summary([v[0] for v in values]),
+            "took_ms": _summary([float(v[1]) for v in values]),
+            "mean_hits": round(statistics.fmean(v[2] for v in values), 1),
+        }
+
     results: dict[str, dict[str, Any]] = {row: {} for row in rows}
+    pooled: dict[str, list[tuple[float, int, int]]] = {row: [] for row in rows}
     for name in SETS:
         samples: dict[str, list[tuple[float, int, int]]] = {row: [] for row in rows}
         for i, query in enumerate(queries[name]):
             for row in rows[i % len(rows) :] + rows[: i % len(rows)]:
                 samples[row].append(run(row, query))
         for row, values in samples.items():
-            results[row][name] = {
-                "queries": len(values),
-                "wall_ms": _summary([v[0] for v in values]),
-                "took_ms": _summary([float(v[1]) for v in values]),
-                "mean_hits": round(statistics.fmean(v[2] for v in values), 1),
-            }
+            results[row][name] = summary(values)
+            pooled[row].extend(values)
         print(f"  measured {name!r}: {len(queries[name])} queries x {len(rows)} rows", flush=True)
-    for sets in results.values():  # every set together
-        walls = [s["wall_ms"] for s in sets.values()]
-        sets["all"] = {"wall_ms_mean": round(statistics.fmean(w["mean"] for w in walls), 1)}
+    for row, values in pooled.items():
+        results[row]["all sets"] = summary(values)
     return results
 
 
 # --- run ---------------------------------------------------------------------------------------
+
+
+def ratios(growth: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Per size: khabar's indexing time and store size over the ``arabic`` peer's."""
+    by = {(r["index"], r["size"]): r for r in growth}
+    return {
+        str(size): {
+            "seconds": round(by["khabar", size]["seconds"] / by["arabic", size]["seconds"], 2),
+            "store": round(by["khabar", size]["store_bytes"] / by["arabic", size]["store_bytes"], 2),
+        }
+        for (variant, size) in by
+        if variant == "khabar" and ("arabic", size) in by
+    }
 
 
 def parse_sizes(text: str, available: int) -> list[int]:
@@ -382,6 +401,7 @@ def main() -> None:
         "corpus": {"name": "ANT v2.1 multisource", "documents": len(docs), "limit": limit},
         "enrichment": enrichment,
         "growth": growth,
+        "khabar_vs_arabic": ratios(growth),
         "latency_index_size": sizes[-1],
         "latency": latency,
         "queries": {
@@ -409,17 +429,25 @@ def main() -> None:
 
 def print_tables(result: dict[str, Any]) -> None:
     print("\nGrowth (bulk + one refresh; store size as left, not merged)")
-    print(f"{'index':8} {'docs':>6} {'seconds':>8} {'docs/s':>7} {'MiB':>7} {'KiB/doc':>8} {'segments':>8}")
+    print(
+        f"{'index':8} {'docs':>6} {'seconds':>8} {'docs/s':>7} {'ms/doc':>7} {'MiB':>7} {'KiB/doc':>8} "
+        f"{'segments':>8}"
+    )
     for row in result["growth"]:
         print(
             f"{row['index']:8} {row['docs']:>6} {row['seconds']:>8.1f} {row['docs_per_second']:>7.0f} "
-            f"{row['store_mib']:>7.1f} {row['bytes_per_doc'] / 1024:>8.1f} {row['segments']:>8}"
+            f"{row['ms_per_doc']:>7.2f} {row['store_mib']:>7.1f} {row['bytes_per_doc'] / 1024:>8.1f} "
+            f"{row['segments']:>8}"
+        )
+    for size, ratio in result["khabar_vs_arabic"].items():
+        print(
+            f"  {size} docs: khabar takes x{ratio['seconds']:.2f} the time and x{ratio['store']:.2f} the disk"
         )
     n = result["latency_index_size"]
     print(f"\nLatency on {n} documents, ms (one client, sequential; wall = client, took = Elasticsearch)")
     header = f"{'set':13} {'row':26} {'p50':>6} {'p95':>6} {'mean':>6} {'max':>6} {'took50':>7} {'took95':>7} {'hits':>7}"
     print(header)
-    for name in SETS:
+    for name in (*SETS, "all sets"):
         for row, sets in result["latency"].items():
             s = sets[name]
             w, t = s["wall_ms"], s["took_ms"]
