@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -67,6 +69,8 @@ def search_command(
     if query_words:
         options.query_words = query_words
     es = es_client(settings, request_timeout=300)
+    # SIGTERM as an exception, so the temporary indices are deleted on the way out
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     with Progress(
         TextColumn("{task.description}"),
@@ -80,7 +84,10 @@ def search_command(
             task = progress.add_task(name, total=total or None)
             return lambda n: progress.advance(task, n)
 
-        result = runner.run(es, options, factory)
+        try:
+            result = runner.run(es, options, factory)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
     path = json_path or settings.home / "eval" / "search.json"
     report.write_json(result, path)

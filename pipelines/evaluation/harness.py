@@ -61,7 +61,7 @@ class ConfigResult:
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
 
 
-def _no_progress(_name: str, _total: int) -> Callable[[int], None]:
+def no_progress(_name: str, _total: int) -> Callable[[int], None]:
     return lambda _n: None
 
 
@@ -126,7 +126,7 @@ def evaluate_config(
     config: Config,
     docs: Sequence[Doc],
     tasks: Sequence[Task],
-    progress: ProgressFactory = _no_progress,
+    progress: ProgressFactory = no_progress,
 ) -> ConfigResult:
     result = ConfigResult(config.name, config.description)
     body = copy.deepcopy(config.index_body())
@@ -159,7 +159,7 @@ def evaluate(
     configs: Sequence[Config],
     docs: Sequence[Doc],
     tasks: Sequence[Task],
-    progress: ProgressFactory = _no_progress,
+    progress: ProgressFactory = no_progress,
 ) -> list[ConfigResult]:
     """Every configuration on the same documents and tasks, one after the other."""
     return [evaluate_config(es, config, docs, tasks, progress) for config in configs]

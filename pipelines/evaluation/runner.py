@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from elasticsearch import Elasticsearch
 from pipelines.config import PROJECT_ROOT
 from pipelines.evaluation.configs import BASELINE, Config
 from pipelines.evaluation.documents import CorpusStats, Doc, iter_corpus_docs
-from pipelines.evaluation.harness import ProgressFactory, Task, _no_progress, evaluate
+from pipelines.evaluation.harness import ProgressFactory, Task, evaluate, no_progress
 from pipelines.evaluation.known_item import CLASSES, QUERY_WORDS, build_queries, corpus_stats
 from pipelines.evaluation.qa import QaSet, load_squad
 
@@ -42,7 +42,6 @@ class Options:
     seed: int = 20181
     limit: int | None = None
     query_words: int = QUERY_WORDS
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 #: What the ``khabar`` configuration reads: a table is only comparable at the same state of these.
@@ -75,7 +74,7 @@ def _timed(timings: dict[str, float], name: str, started: float) -> None:
     timings[name] = round(time.perf_counter() - started, 2)
 
 
-def run(es: Elasticsearch, options: Options, progress: ProgressFactory = _no_progress) -> dict[str, Any]:
+def run(es: Elasticsearch, options: Options, progress: ProgressFactory = no_progress) -> dict[str, Any]:
     wall = time.perf_counter()
     timings: dict[str, float] = {}
 
@@ -126,7 +125,6 @@ def run(es: Elasticsearch, options: Options, progress: ProgressFactory = _no_pro
         "limit": options.limit,
         "top_k": 100,
         "baseline": BASELINE,
-        **options.extra,
         "documents": {"articles": len(articles), "qa_paragraphs": len(qa.docs), "total": len(docs)},
         "corpus": {"archives_read": [str(a) for a in options.archives], **corpus.to_dict()},
         "qa": {
