@@ -25,8 +25,8 @@ Rules (fixed before any configuration was scored; see docs/search-quality.md):
      و ف on a word that already has a prefix.
    - ``clitic_removed``: a word the article only has with a proclitic is written without it
      (``الوزير`` -> ``وزير``); words the article also has bare are kept.
-   - ``hamza``: hamza on alef dropped (أ إ آ -> ا), the hamza carrier swapped (ؤ <-> ئ, the Levant/
-     Egypt spellings of ``مسؤول``/``مسئول``) or a hamza added on a bare alef that starts the word
+   - ``hamza``: hamza on alef dropped (أ إ آ -> ا), the hamza carrier swapped (ؤ -> ئ, and ئ -> ؤ
+     before و: the Levant/Egypt spellings of ``مسؤول``/``مسئول``) or a hamza added on a bare alef that starts the word
      or follows its ``ال`` (``انتخابات`` -> ``أنتخابات``).
    - ``alef_maqsura``: final ى <-> ي.
    - ``teh_marbuta``: final ة <-> ه.
@@ -248,10 +248,12 @@ def swap_hamza(word: str, ctx: Context) -> str | None:
     options = []
     if re.search("[أإآ]", word):
         options.append(re.sub("[أإآ]", "ا", word))
+    # the two regional spellings of a hamza before و: مسؤول/مسئول, شؤون/شئون (not ئ elsewhere:
+    # nobody writes الجزاؤرية for الجزائرية)
     if "ؤ" in word:
         options.append(word.replace("ؤ", "ئ"))
-    if "ئ" in word:
-        options.append(word.replace("ئ", "ؤ"))
+    if "ئو" in word:
+        options.append(word.replace("ئو", "ؤو"))
     at = 2 if word.startswith("ال") else 0  # the first letter after the article, not its alef
     if word[at : at + 1] == "ا":
         options.append(word[:at] + "أ" + word[at + 1 :])
