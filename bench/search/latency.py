@@ -85,6 +85,7 @@ def arabic_index() -> dict[str, Any]:
     """The same mapping, with the built-in ``arabic`` analyzer on the text fields and no subfields."""
     body = khabar_index()
     body["settings"].pop("analysis", None)
+    body["settings"]["index"].pop("similarity", None)  # stock BM25 too
     for name in TEXT_FIELDS:
         body["mappings"]["properties"][name] = {
             "type": "text",
@@ -233,12 +234,16 @@ def khabar_request(query: Query, *, aggs: bool = True, highlight: bool = True) -
 def arabic_request(query: Query, *, aggs: bool = True) -> dict[str, Any]:
     """The shipped request's filters, sort, size, highlight and aggs around a plain multi_match."""
     request = khabar_request(query, aggs=aggs, highlight=aggs)
+    # the shipped request's non-text filters (sources, dates): what it builds for an empty text
+    filters = build_request(
+        "", sources=query.get("sources"), since=query.get("since"), until=query.get("until")
+    )
     text = query["text"]
     if text.startswith('"') and text.endswith('"'):
         match = {"multi_match": {"query": text.strip('"'), "fields": PEER_FIELDS, "type": "phrase"}}
     else:
         match = {"multi_match": {"query": text, "fields": PEER_FIELDS, "operator": "or"}}
-    request["query"] = {"bool": {"must": [match], "filter": request["query"]["bool"]["filter"]}}
+    request["query"] = {"bool": {"must": [match], "filter": filters["query"]["bool"]["filter"]}}
     return request
 
 
