@@ -10,7 +10,7 @@ reported from the cache's record). Two indices per size, in the same run on the 
 - ``khabar``: the shipped template (``schemas/index-template.json``: khabar's Arabic chain,
   ``.exact`` and ``.latin`` subfields, offsets for the highlighter);
 - ``arabic``: the same mapping with Elasticsearch's built-in ``arabic`` analyzer on title, lead and
-  body, no subfields (offsets kept, so both can highlight).
+  body, no subfields (offsets kept, so both can highlight), stock BM25.
 
 Growth: each size (a fixed-seed sample of the documents; the largest is all of them) is bulk-indexed
 into a fresh index (``helpers.bulk``, the indexer's chunk sizes, one refresh at the end, all inside
@@ -20,8 +20,9 @@ Latency, on the largest index of each: five sets of distinct real queries drawn 
 by a fixed-seed rule (see :func:`draw_queries`): one word, two words, a three-word "phrase", one word
 within a 30-day date window, one word with a source facet selected. Rows:
 
-- ``khabar``: the shipped :func:`pipelines.search.build_request` (8 fields with subfields, phrase
-  boosts, highlighting, four aggregations: source, section, place, per-day histogram);
+- ``khabar``: the shipped :func:`pipelines.search.build_request` as it stands (matching over the
+  fields and their subfields, its scoring clauses, highlighting of title/lead/body, four
+  aggregations: source, section, place, per-day histogram);
 - ``khabar, no highlight`` and ``khabar, no aggs/highlight``: the same request without them;
 - ``arabic`` and ``arabic, no aggs/highlight``: a plain ``multi_match`` (``title^3 lead^2 body``; a
   quoted text as ``type: phrase``) with the same filters, sort, highlighting and aggregations.
@@ -113,6 +114,8 @@ def index_documents(
         stats_only=True,
     )
     bulk_seconds = time.perf_counter() - t0
+    if errors:
+        print(f"  warning: {errors} documents refused by {name}", flush=True)
     es.indices.refresh(index=name)
     seconds = time.perf_counter() - t0
     stats = es.indices.stats(index=name, metric="store,segments,docs")["indices"][name]["primaries"]
