@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from rich import box
 from rich.table import Table
 
 COLUMNS = ("task", "config", "queries", "MRR@10", "nDCG@10", "R@10", "R@100", "ΔnDCG@10 vs {base}")
@@ -53,8 +54,12 @@ def summary_line(report: dict[str, Any]) -> str:
 
 
 def rich_table(report: dict[str, Any]) -> Table:
-    table = Table(title="khabar eval search", caption=summary_line(report))
-    for i, header in enumerate(_headers(report)):
+    table = Table(
+        title="khabar eval search", caption=summary_line(report), box=box.SIMPLE_HEAD, pad_edge=False
+    )
+    headers = [*_headers(report)[:-1], f"Δ vs {report['baseline']}"]  # nDCG@10 (see the caption)
+    table.caption += f"\nΔ: relative difference of nDCG@10 to {report['baseline']}"
+    for i, header in enumerate(headers):
         table.add_column(header, justify="left" if i < 2 else "right")
     previous = None
     for row in rows(report):
