@@ -167,8 +167,11 @@ def quote_names(text: str) -> str:
 def scoring_clauses(text: str) -> list[dict[str, Any]]:
     """How a matching document ranks (measured with ``khabar eval search``, docs/search-quality.md).
 
-    - the body, stemmed and exact, each scored on its own: a document that has the written form
-      gets both; Latin-script words also rank on the accent-folded ``.latin`` subfields;
+    - the body three ways, each scored on its own: stemmed (``وزراء``/``وزير`` meet), as words
+      without their clitics (``.words``: ``بسوريا`` = ``سوريا`` but ``سوري`` != ``سوريا``; weighted
+      highest: it keeps the word's meaning the stemmer blurs and ignores the clitic a searcher
+      happens to type) and as written (``.exact``, a small bonus for the literal form);
+      Latin-script words also rank on the accent-folded ``.latin`` subfields;
     - the title as a clause of its own, so a short title that *is* the subject ("أوروبا") ranks
       above long news titles that mention it in passing (the field's BM25 length norm does it);
     - a fuzzy pass over the stems (edit distance by word length, first letter fixed) for typos
@@ -192,7 +195,8 @@ def scoring_clauses(text: str) -> list[dict[str, Any]]:
     plain = " ".join(_SYNTAX.sub(" ", text).split())
     clauses = [
         words(["body"], 1.0),
-        words(["body.exact"], 1.0),
+        words(["body.words"], 1.5),
+        words(["body.exact"], 0.3),
         {"match": {"title": {"query": plain, "boost": 1.0}}},
         {"match": {"body": {"query": plain, "fuzziness": "AUTO", "prefix_length": 1, "boost": 0.3}}},
         {"match_phrase": {"title.exact": {"query": plain, "slop": 2, "boost": 3}}},

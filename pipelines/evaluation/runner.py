@@ -45,7 +45,13 @@ class Options:
 
 
 #: What the ``khabar`` configuration reads: a table is only comparable at the same state of these.
-CHAIN_FILES = ("schemas/index-template.json", "pipelines/search.py", "pipelines/indexer/template.py")
+CHAIN_FILES = (
+    "schemas/index-template.json",
+    "schemas/name-aliases.txt",
+    "pipelines/search.py",
+    "pipelines/indexer/template.py",
+    "pipelines/indexer/aliases.py",
+)
 
 
 def code_state() -> dict[str, Any]:

@@ -28,6 +28,7 @@ PLACES = Path(__file__).resolve().parent / "enrich" / "data" / "places.json"
 # Short English names news uses where pycountry has only the formal one.
 COUNTRY_LATIN: dict[str, list[str]] = {
     "RU": ["russia"],
+    "TR": ["turkey", "turkiye"],
     "US": ["usa", "america"],
     "GB": ["uk", "britain", "great britain"],
     "PS": ["palestine"],
@@ -38,8 +39,10 @@ COUNTRY_LATIN: dict[str, list[str]] = {
     "NL": ["holland"],
     "VA": ["vatican"],
 }
-# English country names that are everyday words (matched against English text they would be noise).
-LATIN_STOP = {"us", "turkey", "chad", "jordan", "china", "guinea", "georgia", "niger", "may"}
+# Latin forms that are everyday English words and rarely mean the name. Country names such as
+# Turkey, Jordan, China or Chad are kept: in an Arabic news index a searcher typing them means the
+# country (the alias only adds the Arabic word; the Latin word is still searched as typed).
+LATIN_STOP = {"us", "may"}
 
 # (Latin forms, Arabic forms): cities, people and organisations frequent in Arabic news.
 NAMES: list[tuple[list[str], list[str]]] = [
@@ -167,6 +170,39 @@ NAMES: list[tuple[list[str], list[str]]] = [
     (["amazon"], ["أمازون"]),
     (["tesla"], ["تسلا"]),
     (["aramco"], ["أرامكو"]),
+    (["samsung"], ["سامسونغ", "سامسونج"]),
+    (["huawei"], ["هواوي"]),
+    (["toyota"], ["تويوتا"]),
+    (["boeing"], ["بوينغ", "بوينج"]),
+    (["airbus"], ["إيرباص"]),
+    (["uber"], ["أوبر"]),
+    (["netflix"], ["نتفليكس"]),
+    (["youtube"], ["يوتيوب"]),
+    (["instagram"], ["إنستغرام", "انستغرام"]),
+    (["whatsapp"], ["واتساب"]),
+    (["bitcoin"], ["بيتكوين"]),
+    # sport
+    (["mohamed salah", "mo salah"], ["محمد صلاح"]),
+    (["neymar"], ["نيمار"]),
+    (["mbappe", "mbappé"], ["مبابي"]),
+    (["liverpool"], ["ليفربول"]),
+    (["barcelona", "barca"], ["برشلونة"]),
+    (["real madrid"], ["ريال مدريد"]),
+    (["manchester united"], ["مانشستر يونايتد"]),
+    (["manchester city"], ["مانشستر سيتي"]),
+    (["chelsea"], ["تشيلسي"]),
+    (["arsenal"], ["آرسنال", "أرسنال"]),
+    (["tottenham"], ["توتنهام"]),
+    (["juventus"], ["يوفنتوس"]),
+    (["bayern munich", "bayern"], ["بايرن ميونخ"]),
+    (["paris saint-germain", "psg"], ["باريس سان جيرمان"]),
+    (["atletico madrid"], ["أتلتيكو مدريد"]),
+    (["al ahly", "al-ahly"], ["الأهلي"]),
+    (["zamalek"], ["الزمالك"]),
+    (["premier league"], ["الدوري الإنجليزي الممتاز"]),
+    (["champions league"], ["دوري أبطال أوروبا"]),
+    (["world cup"], ["كأس العالم"]),
+    (["olympics"], ["الألعاب الأولمبية"]),
 ]
 
 

@@ -30,9 +30,15 @@ Analysis (why each step, measured with ``khabar eval search``, docs/search-quali
 - search analyzer ``khabar_arabic_search`` = the same chain plus ``khabar_name_aliases`` (a
   ``synonym_graph`` from ``schemas/name-aliases.txt``, filled in by :func:`load_template`; see
   :mod:`pipelines.indexer.aliases`) so ``Lavrov`` finds ``لافروف`` and ``Saudi Arabia`` ``السعودية``.
-- similarity BM25 ``k1=1.6, b=1.0``: full length normalization. With the stock ``b=0.75`` long
+- similarity BM25 ``k1=1.2, b=1.0``: full length normalization. With the stock ``b=0.75`` long
   news articles that mention a question's subject in passing outrank the short text that answers
-  it; b=1 was worth ~4 points of nDCG@10 on the question task, k1 between 1.2 and 3 under one.
+  it; b=1 was worth ~4 points of nDCG@10 on the question task (b=0.9 gains a point on known-item
+  search and loses two on questions).
+- ``.words`` subfields (``khabar_arabic_words``): normalized words without their proclitics, not
+  stemmed. A ``multiplexer`` (original kept) adds the word without ال/وال/بال/كال/لل, without
+  و/ف, and without [و/ف]+ب/ك/ل; ``stemmer_override`` then maps ``سورية`` to ``سوريا``. ``بسوريا``,
+  ``وسوريا`` and ``سوريا`` meet, while ``سوري`` (Syrian) and ``سوريا`` stay apart, which the light
+  stemmer does not do. The search analyzer adds the name aliases. Scored highest by the query.
 - ``.exact`` subfields (normalized, not stemmed, stop words kept) for exact-form boosts and phrases;
   ``.latin`` subfields (``icu_folding``) so ``Lavrov``, ``lavrov`` and ``Lavróv`` match.
 - ``index_options: offsets`` on the text fields: the unified highlighter uses the postings.

@@ -41,7 +41,7 @@ def test_mapping_is_strict_and_uses_core_types() -> None:
         assert properties[field]["analyzer"] == "khabar_arabic"
         assert properties[field]["search_analyzer"] == "khabar_arabic_search"
         assert properties[field]["index_options"] == "offsets"  # highlighting from postings
-        assert set(properties[field]["fields"]) == {"exact", "latin"}
+        assert set(properties[field]["fields"]) == {"exact", "words", "latin"}
 
 
 def test_template_follows_the_alias() -> None:
@@ -62,6 +62,8 @@ def test_search_analyzer_is_the_index_chain_plus_name_aliases() -> None:
     index, search = analyzers["khabar_arabic"], analyzers["khabar_arabic_search"]
     assert [f for f in search["filter"] if f != "khabar_name_aliases"] == index["filter"]
     assert search["char_filter"] == index["char_filter"] and search["tokenizer"] == index["tokenizer"]
+    words, words_search = analyzers["khabar_arabic_words"], analyzers["khabar_arabic_words_search"]
+    assert [f for f in words_search["filter"] if f != "khabar_name_aliases"] == words["filter"]
 
 
 def test_name_aliases_are_filled_in_and_current() -> None:
@@ -80,4 +82,4 @@ def test_length_normalization_is_full() -> None:
     # b=1: on the question task long news articles otherwise outrank the short paragraph that
     # answers (docs/search-quality.md)
     similarity = load_template()["template"]["settings"]["index"]["similarity"]["default"]
-    assert similarity == {"type": "BM25", "k1": 1.6, "b": 1.0}
+    assert similarity == {"type": "BM25", "k1": 1.2, "b": 1.0}
