@@ -106,7 +106,64 @@ CONFIGS: dict[str, Config] = {
         ),
     )
 }
-#: Diagnostics and ideas: run only when named with ``--config``.
+Clause = dict[str, Any]
+
+
+def _should(request: Request) -> list[Clause]:
+    return request["query"]["bool"]["should"]
+
+
+def _sqs_on(field: str) -> Callable[[Clause], bool]:
+    return lambda clause: clause.get("simple_query_string", {}).get("fields") == [field]
+
+
+def _without(pred: Callable[[Clause], bool]) -> Callable[[str, int], Request]:
+    """The shipped request with the scoring clauses ``pred`` picks dropped."""
+
+    def request(query: str, size: int) -> Request:
+        out = khabar_request(query, size)
+        out["query"]["bool"]["should"] = [c for c in _should(out) if not pred(c)]
+        return out
+
+    return request
+
+
+def _plus(clause: Callable[[str], Clause]) -> Callable[[str, int], Request]:
+    """The shipped request with one more scoring clause."""
+
+    def request(query: str, size: int) -> Request:
+        out = khabar_request(query, size)
+        _should(out).append(clause(query))
+        return out
+
+    return request
+
+
+def _without_aliases(query: str, size: int) -> Request:
+    """The shipped request analyzed with the index analyzers: no Latin -> Arabic name aliases."""
+    out = khabar_request(query, size)
+    index_analyzer = {"body.words": "khabar_arabic_words", "body.exact": "khabar_arabic_exact"}
+    for clause in _should(out) + out["query"]["bool"]["filter"]:
+        sqs = clause.get("simple_query_string")
+        if sqs:
+            sqs["analyzer"] = index_analyzer.get(sqs["fields"][0], "khabar_arabic")
+        match = clause.get("match", {})
+        for spec in match.values():
+            spec["analyzer"] = "khabar_arabic"
+    return out
+
+
+def _khabar_index_bm25(b: float) -> Callable[[], IndexBody]:
+    def index_body() -> IndexBody:
+        body = khabar_index()
+        body["settings"]["index"]["similarity"] = {"default": {"type": "BM25", "k1": 1.2, "b": b}}
+        return body
+
+    return index_body
+
+
+#: Diagnostics and ideas: run only when named with ``--config``. The ``khabar-`` ones change one
+#: thing in what ships (the ablation table of docs/search-quality.md).
 EXPERIMENTS: dict[str, Config] = {
     config.name: config
     for config in (
@@ -116,6 +173,54 @@ EXPERIMENTS: dict[str, Config] = {
             khabar_index,
             multi_match_request,
         ),
+        Config(
+            "khabar-no-words",
+            "shipped, without the body.words clause",
+            khabar_index,
+            _without(_sqs_on("body.words")),
+        ),
+        Config(
+            "khabar-no-exact",
+            "shipped, without the body.exact clause",
+            khabar_index,
+            _without(_sqs_on("body.exact")),
+        ),
+        Config(
+            "khabar-no-title",
+            "shipped, without the title clause",
+            khabar_index,
+            _without(lambda c: "title" in c.get("match", {})),
+        ),
+        Config(
+            "khabar-no-phrases",
+            "shipped, without the whole-text phrase clauses",
+            khabar_index,
+            _without(lambda c: "match_phrase" in c),
+        ),
+        Config(
+            "khabar-no-aliases",
+            "shipped, queries analyzed without the name aliases",
+            khabar_index,
+            _without_aliases,
+        ),
+        Config(
+            "khabar-fuzzy",
+            "shipped + a fuzzy match on the stems (boost 0.3)",
+            khabar_index,
+            _plus(
+                lambda q: {
+                    "match": {"body": {"query": q, "fuzziness": "AUTO", "prefix_length": 1, "boost": 0.3}}
+                }
+            ),
+        ),
+        Config(
+            "khabar-lead",
+            "shipped + the lead's words (boost 0.3)",
+            khabar_index,
+            _plus(lambda q: {"match": {"lead.words": {"query": q, "boost": 0.3}}}),
+        ),
+        Config("khabar-b0.75", "shipped, BM25 b=0.75 (stock)", _khabar_index_bm25(0.75), khabar_request),
+        Config("khabar-b0.9", "shipped, BM25 b=0.9", _khabar_index_bm25(0.9), khabar_request),
     )
 }
 #: The peer the relative nDCG@10 difference is computed against.
