@@ -10,10 +10,11 @@ EXTRAS ?= airflow,dev,bench
 
 .PHONY: install browser demo test test-unit lint format stack-up stack-down stack-status bench clean-venv
 
-install: $(STAMP) browser
+install: $(STAMP)
 
-# Headless Chromium for the search page's browser tests (tests/integration/web): Debian's packages,
-# installed once with apt-get (root, or sudo), checked in a few milliseconds afterwards.
+# Headless Chromium for the search page's browser tests (tests/integration/web; `make test` needs
+# it, the demo does not): Debian's packages, installed once with apt-get (root, or sudo), checked
+# in a few milliseconds afterwards.
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
 		SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
@@ -33,7 +34,7 @@ $(STAMP): pyproject.toml constraints.txt
 demo: install
 	$(BIN)/khabar demo
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest
 
 test-unit: install
