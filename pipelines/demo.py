@@ -108,12 +108,18 @@ def run_demo(
             )
 
         with _step(progress, report, "setup", "Kafka topics and Elasticsearch index") as say:
-            from pipelines.maintenance import setup_index, setup_topics
+            from pipelines.indexer.template import IndexNeedsReindexError
+            from pipelines.maintenance import reindex, setup_index, setup_topics
 
             say("topics")
             report.topics = setup_topics(settings)
             say("index")
-            report.index = setup_index(settings)
+            try:
+                report.index = setup_index(settings)
+            except IndexNeedsReindexError:
+                # a demo index left by an older khabar: rebuild it from the topic, as an operator would
+                say("index from an older khabar: khabar index reindex")
+                report.index = reindex(settings)
 
         with _sample_site(port) as base_url:
             report.base_url = base_url

@@ -76,6 +76,10 @@ class IndexSetupError(IndexingError):
     reason = "index_setup"
 
 
+class IndexNeedsReindexError(IndexSetupError):
+    """The live index predates the template's analysis: ``khabar index reindex`` rebuilds it."""
+
+
 def load_template(path: Path = TEMPLATE_FILE) -> dict[str, Any]:
     """The template with the name aliases (``schemas/name-aliases.txt``) filled in."""
     body = json.loads(path.read_text(encoding="utf-8"))
@@ -199,7 +203,7 @@ def setup_index(es: Elasticsearch, settings: Settings) -> dict[str, Any]:
         es.indices.put_mapping(index=current, **body["template"]["mappings"])
     except BadRequestError as exc:
         # e.g. a new analyzer the live index's settings lack: only a rebuilt index can take it
-        raise IndexSetupError(
+        raise IndexNeedsReindexError(
             f"the live index {current!r} was built with an older template and cannot take the new "
             f"mapping ({_error_reason(exc)}); run `khabar index reindex` to rebuild it"
         ) from exc

@@ -11,7 +11,7 @@ from elasticsearch import Elasticsearch
 
 from pipelines.config import Settings
 from pipelines.indexer.template import (
-    IndexSetupError,
+    IndexNeedsReindexError,
     delete_alias_and_indices,
     first_index_name,
     load_template,
@@ -64,5 +64,5 @@ def test_index_built_before_the_search_analyzer_asks_for_a_reindex(
         mappings=mappings,
         aliases={settings.index_alias: {"is_write_index": True}},
     )
-    with pytest.raises(IndexSetupError, match="khabar index reindex"):
+    with pytest.raises(IndexNeedsReindexError, match="khabar index reindex"):
         setup_index(es, settings)
