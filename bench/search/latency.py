@@ -29,8 +29,9 @@ within a 30-day date window, one word with a source facet selected. Rows:
 
 One client, sequential queries, the rows interleaved query by query (machine load drifts hit every
 row alike) after warm-up queries of their own; client wall time (request to parsed response) and
-Elasticsearch's ``took``. Results: ``var/bench/search-latency.json``. ``--quick``: the first 2000
-articles, sizes 500 and 2000, 40 queries a set, for trying it out.
+Elasticsearch's ``took``. Results: ``var/bench/search-latency.json`` (with the commit and template
+version). ``--quick``: the first 2000 articles, sizes 500 and 2000, 40 queries a set, for trying it
+out (results to ``search-latency-quick.json``).
 
 Data from ``$KHABAR_DATA_DIR`` (default ``<repo>/../shared/data``).
 """
@@ -337,6 +338,13 @@ def parse_sizes(text: str, available: int) -> list[int]:
     return sorted(sizes)
 
 
+def _git_commit() -> str:
+    run = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
+    )
+    return run.stdout.strip() or "unknown"
+
+
 def _uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
 
@@ -350,8 +358,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2000 articles, sizes 500,2000, 40 queries")
     parser.add_argument("--rebuild", action="store_true", help="enrich again even if cached")
     parser.add_argument("--workers", type=int, default=1, help="enrichment processes (cache build)")
-    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "var" / "bench" / "search-latency.json")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="default var/bench/search-latency[-quick].json"
+    )
     args = parser.parse_args()
+    out = args.out or PROJECT_ROOT / "var" / "bench" / f"search-latency{'-quick' if args.quick else ''}.json"
     limit = args.limit or (2000 if args.quick else None)
     sizes_text = args.sizes or ("500,all" if args.quick else "1000,10000,all")
     per_set = args.queries or (40 if args.quick else 200)
@@ -427,12 +438,14 @@ def main() -> None:
             "uptime_latency_start": uptime_latency,
             "uptime_end": uptime_end,
             "es_url": settings.es_url,
+            "commit": _git_commit(),
+            "template_version": load_template().get("version"),
         },
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
     print_tables(result)
-    print(f"\nresults: {args.out}")
+    print(f"\nresults: {out}")
 
 
 def print_tables(result: dict[str, Any]) -> None:
