@@ -64,6 +64,7 @@ bench: install
 	$(BIN)/python bench/publish/run.py
 	$(BIN)/python bench/indexer/run.py
 	$(BIN)/python bench/search/run.py
+	$(BIN)/python bench/search/latency.py
 
 clean-venv:
 	rm -rf $(VENV)
