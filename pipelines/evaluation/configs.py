@@ -175,9 +175,9 @@ EXPERIMENTS: dict[str, Config] = {
         ),
         Config(
             "khabar-no-words",
-            "shipped, without the body.words clause",
+            "shipped, without the .words clause (lead and body)",
             khabar_index,
-            _without(_sqs_on("body.words")),
+            _without(lambda c: "combined_fields" in c),
         ),
         Config(
             "khabar-no-exact",
@@ -215,7 +215,7 @@ EXPERIMENTS: dict[str, Config] = {
         ),
         Config(
             "khabar-lead",
-            "shipped + the lead's words (boost 0.3)",
+            "shipped + the lead's words as a clause of their own (boost 0.3)",
             khabar_index,
             _plus(lambda q: {"match": {"lead.words": {"query": q, "boost": 0.3}}}),
         ),
