@@ -41,6 +41,10 @@ _GREGORIAN_MONTHS: dict[int, tuple[str, ...]] = {
     12: ("ديسمبر", "كانون الأول", "كانون أول", "دجنبر", "december", "décembre", "decembre", "dec"),
 }
 
+#: Display names, January first: as written in Egypt and the Gulf, and in the Levant.
+MONTH_NAMES: tuple[str, ...] = tuple(names[0] for names in _GREGORIAN_MONTHS.values())
+LEVANT_MONTH_NAMES: tuple[str, ...] = tuple(names[1] for names in _GREGORIAN_MONTHS.values())
+
 _HIJRI_MONTHS: dict[int, tuple[str, ...]] = {
     1: ("محرم", "المحرم"),
     2: ("صفر",),

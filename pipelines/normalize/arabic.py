@@ -115,6 +115,12 @@ def fold_digits(text: str) -> str:
 _DIGITS = str.maketrans(
     {**{chr(0x0660 + i): str(i) for i in range(10)}, **{chr(0x06F0 + i): str(i) for i in range(10)}}
 )
+_TO_ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def arabic_indic_digits(value: object) -> str:
+    """ASCII digits to Arabic-Indic (``2026`` -> ``٢٠٢٦``), for display; the inverse of fold_digits."""
+    return str(value).translate(_TO_ARABIC_INDIC)
 
 
 def normalize_text(text: str | None) -> str:

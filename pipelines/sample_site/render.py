@@ -17,22 +17,10 @@ from xml.sax.saxutils import escape as xml_escape
 
 import yaml
 
+from pipelines.extract.arabic_dates import MONTH_NAMES
+from pipelines.normalize.arabic import arabic_indic_digits
+
 _PKG = resources.files("pipelines.sample_site")
-_AR_MONTHS = [
-    "يناير",
-    "فبراير",
-    "مارس",
-    "أبريل",
-    "مايو",
-    "يونيو",
-    "يوليو",
-    "أغسطس",
-    "سبتمبر",
-    "أكتوبر",
-    "نوفمبر",
-    "ديسمبر",
-]
-_AR_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 
 @dataclass(frozen=True)
@@ -117,7 +105,7 @@ def _template(name: str) -> Template:
 
 def arabic_date(when: datetime) -> str:
     """'٢٤ نوفمبر ٢٠٢٦' — how Arabic sites print dates in running text."""
-    return f"{when.day} {_AR_MONTHS[when.month - 1]} {when.year}".translate(_AR_DIGITS)
+    return arabic_indic_digits(f"{when.day} {MONTH_NAMES[when.month - 1]} {when.year}")
 
 
 def _body_html(article: SampleArticle) -> str:

@@ -26,8 +26,9 @@ from fastapi.templating import Jinja2Templates
 
 from pipelines.config import Settings, get_settings
 from pipelines.indexer.elastic import es_client
+from pipelines.normalize.arabic import arabic_indic_digits
 from pipelines.search import MAX_QUERY_CHARS
-from pipelines.web.dates import arabic_date, arabic_day, arabic_digits
+from pipelines.web.dates import arabic_date, arabic_day
 from pipelines.web.highlight import whole_word_parts
 from pipelines.web.models import ErrorOut, SearchResponse
 from pipelines.web.params import MAX_PAGE, SearchParams
@@ -96,7 +97,7 @@ def create_app(
     env.filters.update(
         arabic_date=arabic_date,
         arabic_day=arabic_day,
-        arabic_digits=arabic_digits,
+        arabic_digits=arabic_indic_digits,
         marks=whole_word_parts,
         text_dir=text_dir,
     )

@@ -13,48 +13,17 @@ from datetime import UTC, datetime
 
 from hijridate import Gregorian
 
-# Names used by Egyptian and Gulf media (the Levant's كانون/تشرين names are in the title tooltip).
-MONTHS = (
-    "يناير",
-    "فبراير",
-    "مارس",
-    "أبريل",
-    "مايو",
-    "يونيو",
-    "يوليو",
-    "أغسطس",
-    "سبتمبر",
-    "أكتوبر",
-    "نوفمبر",
-    "ديسمبر",
-)
-LEVANT_MONTHS = (
-    "كانون الثاني",
-    "شباط",
-    "آذار",
-    "نيسان",
-    "أيار",
-    "حزيران",
-    "تموز",
-    "آب",
-    "أيلول",
-    "تشرين الأول",
-    "تشرين الثاني",
-    "كانون الأول",
-)
+from pipelines.extract.arabic_dates import LEVANT_MONTH_NAMES, MONTH_NAMES
+from pipelines.normalize.arabic import arabic_indic_digits
+
 WEEKDAYS = ("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد")
-_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
-
-
-def arabic_digits(value: object) -> str:
-    return str(value).translate(_DIGITS)
 
 
 @dataclass(frozen=True)
 class ArabicDate:
     iso: str  # machine form for <time datetime>, UTC
-    gregorian: str  # الثلاثاء ٢٤ نوفمبر ٢٠٢٦
-    levant: str  # ٢٤ تشرين الثاني ٢٠٢٦
+    gregorian: str  # الثلاثاء ٢٤ نوفمبر ٢٠٢٦ (Egyptian/Gulf month names, shown on the page)
+    levant: str  # ٢٤ تشرين الثاني ٢٠٢٦ (the Levant's names, in the title tooltip)
     hijri: str  # ١٤ جمادى الآخرة ١٤٤٨ هـ ("" outside hijridate's range)
     time: str  # ٠٦:٣٠
     latin: str  # 2026-11-24 06:30 UTC
@@ -78,15 +47,17 @@ def arabic_date(value: str | None) -> ArabicDate | None:
     day, month, year = moment.day, moment.month, moment.year
     try:
         hijri = Gregorian(year, month, day).to_hijri()
-        hijri_text = f"{arabic_digits(hijri.day)} {hijri.month_name('ar')} {arabic_digits(hijri.year)} هـ"
+        hijri_text = (
+            f"{arabic_indic_digits(hijri.day)} {hijri.month_name('ar')} {arabic_indic_digits(hijri.year)} هـ"
+        )
     except (OverflowError, ValueError):
         hijri_text = ""
     return ArabicDate(
         iso=moment.isoformat().replace("+00:00", "Z"),
-        gregorian=f"{WEEKDAYS[moment.weekday()]} {arabic_digits(day)} {MONTHS[month - 1]} {arabic_digits(year)}",
-        levant=f"{arabic_digits(day)} {LEVANT_MONTHS[month - 1]} {arabic_digits(year)}",
+        gregorian=f"{WEEKDAYS[moment.weekday()]} {arabic_indic_digits(day)} {MONTH_NAMES[month - 1]} {arabic_indic_digits(year)}",
+        levant=f"{arabic_indic_digits(day)} {LEVANT_MONTH_NAMES[month - 1]} {arabic_indic_digits(year)}",
         hijri=hijri_text,
-        time=arabic_digits(moment.strftime("%H:%M")),
+        time=arabic_indic_digits(moment.strftime("%H:%M")),
         latin=moment.strftime("%Y-%m-%d %H:%M UTC"),
     )
 
@@ -96,4 +67,4 @@ def arabic_day(value: str) -> str:
     moment = parse_when(value)
     if moment is None:
         return value
-    return f"{arabic_digits(moment.day)} {MONTHS[moment.month - 1]} {arabic_digits(moment.year)}"
+    return f"{arabic_indic_digits(moment.day)} {MONTH_NAMES[moment.month - 1]} {arabic_indic_digits(moment.year)}"
