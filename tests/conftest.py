@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -21,6 +21,7 @@ from pipelines import stack as local_stack
 from pipelines.config import Settings, get_settings
 from pipelines.errors import StackError
 from pipelines.indexer.elastic import es_client
+from pipelines.model import Article
 
 
 class _StackManager:
@@ -98,6 +99,31 @@ def es(es_url: str, _stack_manager: _StackManager) -> Iterator[Elasticsearch]:
     client = es_client(_stack_manager.settings.with_overrides(es_url=es_url))
     yield client
     client.close()
+
+
+IndexArticles = Callable[[Settings, Iterable[Article]], list[dict]]
+
+
+@pytest.fixture(scope="session")
+def index_articles(es: Elasticsearch) -> IndexArticles:
+    """``index_articles(settings, articles)``: the index khabar sets up behind
+    ``settings.index_alias``, filled with the articles' enriched documents (near-duplicate clusters
+    assigned), refreshed. Returns the documents; the caller deletes the alias when done."""
+    from elasticsearch import helpers
+
+    from pipelines.indexer.enrich import assign_clusters, to_document
+    from pipelines.indexer.template import setup_index
+
+    def index(settings: Settings, articles: Iterable[Article]) -> list[dict]:
+        setup_index(es, settings)
+        docs = [to_document(a) for a in articles]
+        assign_clusters(es, settings.index_alias, docs)
+        actions = [{"_index": settings.index_alias, "_id": d["article_id"], "_source": d} for d in docs]
+        ok, errors = helpers.bulk(es, actions, refresh=True, raise_on_error=False)
+        assert not errors and ok == len(docs)
+        return docs
+
+    return index
 
 
 @pytest.fixture

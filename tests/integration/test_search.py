@@ -11,19 +11,22 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from elasticsearch import Elasticsearch, helpers
+from elasticsearch import Elasticsearch
 
 from pipelines.config import Settings
 from pipelines.indexer.enrich import assign_clusters, to_document
 from pipelines.indexer.template import (
+    IndexNeedsReindexError,
     IndexSetupError,
     alias_indices,
     delete_alias_and_indices,
+    first_index_name,
+    load_template,
     setup_index,
     write_index,
 )
@@ -122,14 +125,9 @@ ARTICLES = {
 
 
 @pytest.fixture(scope="module")
-def indexed(es: Elasticsearch) -> Iterator[Settings]:
+def indexed(es: Elasticsearch, index_articles: Callable[..., list[dict]]) -> Iterator[Settings]:
     settings = Settings().with_overrides(index_alias=f"khabar-test-search-{uuid.uuid4().hex[:8]}")
-    setup_index(es, settings)
-    docs = [to_document(a) for a in ARTICLES.values()]
-    assign_clusters(es, settings.index_alias, docs)
-    actions = [{"_index": settings.index_alias, "_id": d["article_id"], "_source": d} for d in docs]
-    ok, errors = helpers.bulk(es, actions, refresh=True, raise_on_error=False)
-    assert not errors and ok == len(docs)
+    index_articles(settings, ARTICLES.values())
     yield settings
     delete_alias_and_indices(es, settings.index_alias)
 
@@ -147,6 +145,9 @@ def test_setup_index_is_idempotent(es: Elasticsearch, indexed: Settings) -> None
     assert again["index"] == f"{indexed.index_alias}-000001"
     assert write_index(es, indexed.index_alias) == again["index"]
     assert list(alias_indices(es, indexed.index_alias)) == [again["index"]]
+    live = es.indices.get_settings(index=again["index"]).body[again["index"]]["settings"]["index"]
+    assert live["similarity"]["default"]["b"] == "1.0"
+    assert "khabar_arabic_search" in live["analysis"]["analyzer"]
 
 
 def test_setup_refuses_a_concrete_index_named_like_the_alias(es: Elasticsearch) -> None:
@@ -158,6 +159,40 @@ def test_setup_refuses_a_concrete_index_named_like_the_alias(es: Elasticsearch) 
             setup_index(es, settings)
     finally:
         es.indices.delete(index=settings.index_alias)
+        delete_alias_and_indices(es, settings.index_alias)
+
+
+def test_index_built_before_the_search_analyzer_asks_for_a_reindex(es: Elasticsearch) -> None:
+    settings = Settings().with_overrides(index_alias=f"khabar-test-old-{uuid.uuid4().hex[:8]}")
+    # the live index of an older khabar (template version 2): no search analyzers, no .words
+    template = load_template()["template"]
+    analysis = dict(template["settings"]["analysis"])
+    new_analyzers = {"khabar_arabic_search", "khabar_arabic_words", "khabar_arabic_words_search"}
+    new_filters = {"khabar_name_aliases", "khabar_strip_article", "khabar_strip_clitics"}
+    analysis["analyzer"] = {k: v for k, v in analysis["analyzer"].items() if k not in new_analyzers}
+    analysis["filter"] = {k: v for k, v in analysis["filter"].items() if k not in new_filters}
+
+    def older(spec: dict) -> dict:
+        spec = {k: v for k, v in spec.items() if k != "search_analyzer"}
+        if "fields" in spec:
+            spec["fields"] = {k: v for k, v in spec["fields"].items() if k != "words"}
+        return spec
+
+    mappings = {
+        **template["mappings"],
+        "properties": {name: older(spec) for name, spec in template["mappings"]["properties"].items()},
+    }
+    old = first_index_name(settings.index_alias)
+    es.indices.create(
+        index=old,
+        settings={"index": {"number_of_replicas": 0}, "analysis": analysis},
+        mappings=mappings,
+        aliases={settings.index_alias: {"is_write_index": True}},
+    )
+    try:
+        with pytest.raises(IndexNeedsReindexError, match="khabar index reindex"):
+            setup_index(es, settings)
+    finally:
         delete_alias_and_indices(es, settings.index_alias)
 
 

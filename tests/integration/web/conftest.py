@@ -4,8 +4,8 @@ the page served by uvicorn on 127.0.0.1, and a headless Chromium (Debian's ``chr
 
 The index is built the way production builds it: the sample site served over real HTTP, scraped by
 :func:`~pipelines.scrape.scrape_source` (discover, fetch, extract, normalize), then the indexer's
-own steps as in ``tests/integration/test_search.py`` (``setup_index`` -> ``to_document`` ->
-``assign_clusters`` -> bulk). A second outlet's wire copy of the seed article is added so the
+own steps (the ``index_articles`` fixture of tests/conftest.py: ``setup_index`` -> ``to_document``
+-> ``assign_clusters`` -> bulk). A second outlet's wire copy of the seed article is added so the
 "same story elsewhere" block and a second source facet have something to show.
 """
 
@@ -13,22 +13,23 @@ from __future__ import annotations
 
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from elasticsearch import Elasticsearch, helpers
+from elasticsearch import Elasticsearch
 from web_helpers import SEED_SLUG, Server, WebIndex, chromium_driver, wire_copy
 
 from pipelines.config import Settings
-from pipelines.indexer.enrich import assign_clusters, to_document
-from pipelines.indexer.template import delete_alias_and_indices, setup_index
+from pipelines.indexer.template import delete_alias_and_indices
 from pipelines.sample_site import SampleSite, sample_sources
 from pipelines.scrape import scrape_source
 
 
 @pytest.fixture(scope="session")
-def web_index(es: Elasticsearch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebIndex]:
+def web_index(
+    es: Elasticsearch, tmp_path_factory: pytest.TempPathFactory, index_articles: Callable[..., list[dict]]
+) -> Iterator[WebIndex]:
     home = tmp_path_factory.mktemp("web-home")
     settings = Settings(
         home=home,
@@ -47,12 +48,7 @@ def web_index(es: Elasticsearch, tmp_path_factory: pytest.TempPathFactory) -> It
     copy = wire_copy(seed)
     articles["wire-copy"] = copy
 
-    setup_index(es, settings)
-    docs = [to_document(a) for a in articles.values()]
-    assign_clusters(es, settings.index_alias, docs)
-    actions = [{"_index": settings.index_alias, "_id": d["article_id"], "_source": d} for d in docs]
-    ok, errors = helpers.bulk(es, actions, refresh=True, raise_on_error=False)
-    assert not errors and ok == len(docs)
+    index_articles(settings, articles.values())
     yield WebIndex(settings=settings, articles=articles, seed=seed, wire_copy=copy)
     delete_alias_and_indices(es, settings.index_alias)
 
