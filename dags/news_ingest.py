@@ -65,7 +65,7 @@ def news_ingest() -> None:
     @task(retries=2)
     def list_sources(params: dict | None = None, dag_run=None) -> list[str]:
         """The enabled sources due in this run (per-source `schedule`): one mapped task each."""
-        from pipelines.ingest import enabled_source_ids
+        from pipelines.ingest.run import enabled_source_ids
 
         params = params or {}
         run_type = getattr(dag_run.run_type, "value", dag_run.run_type) if dag_run else None
@@ -82,8 +82,8 @@ def news_ingest() -> None:
         """discover → fetch → extract → normalize → publish for one source; returns its counts."""
         from airflow.sdk import get_current_context
 
-        from pipelines.airflow import settings_from_airflow
-        from pipelines.ingest import ingest_source as run
+        from pipelines.ingest.run import ingest_source as run
+        from pipelines.ops.airflow import settings_from_airflow
 
         get_current_context()["source_id"] = source_id  # type: ignore[typeddict-unknown-key]  # names the map index
         params = params or {}
@@ -99,7 +99,7 @@ def news_ingest() -> None:
         """
         from airflow.sdk.exceptions import AirflowFailException
 
-        from pipelines.ingest import summarize as report
+        from pipelines.ingest.run import summarize as report
 
         summary = report(list(source_ids), list(results))
         if summary["failed"] and not summary["succeeded"]:

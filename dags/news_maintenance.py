@@ -42,15 +42,15 @@ Safe to run again: what exists is left as it is.
 def khabar_setup() -> None:
     @task
     def create_topics() -> dict:
-        from pipelines.airflow import settings_from_airflow
-        from pipelines.maintenance import setup_topics
+        from pipelines.ops.airflow import settings_from_airflow
+        from pipelines.ops.maintenance import setup_topics
 
         return setup_topics(settings_from_airflow())
 
     @task
     def setup_index() -> dict:
-        from pipelines.airflow import settings_from_airflow
-        from pipelines.maintenance import setup_index as setup
+        from pipelines.ops.airflow import settings_from_airflow
+        from pipelines.ops.maintenance import setup_index as setup
 
         return setup(settings_from_airflow())
 
@@ -75,8 +75,8 @@ catches up on what arrived meanwhile. Searches keep working throughout; the old 
 def khabar_reindex() -> None:
     @task(execution_timeout=timedelta(hours=6))
     def reindex() -> dict:
-        from pipelines.airflow import settings_from_airflow
-        from pipelines.maintenance import reindex as run
+        from pipelines.ops.airflow import settings_from_airflow
+        from pipelines.ops.maintenance import reindex as run
 
         return run(settings_from_airflow())
 
@@ -123,8 +123,8 @@ document versions stop an older message from overwriting a newer one.
 def khabar_dlq_replay() -> None:
     @task(execution_timeout=timedelta(hours=2))
     def replay(params: dict | None = None) -> dict:
-        from pipelines.airflow import settings_from_airflow
-        from pipelines.maintenance import replay_dead_letters as run
+        from pipelines.ops.airflow import settings_from_airflow
+        from pipelines.ops.maintenance import replay_dead_letters as run
 
         params = params or {}
         return run(

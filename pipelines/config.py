@@ -1,6 +1,6 @@
 """Settings: every address, credential and tunable, read from ``KHABAR_*`` environment variables.
 
-Inside Airflow, :mod:`pipelines.airflow` overlays the ``khabar_kafka`` and ``khabar_elasticsearch``
+Inside Airflow, :mod:`pipelines.ops.airflow` overlays the ``khabar_kafka`` and ``khabar_elasticsearch``
 connections on top of these. The object is passed explicitly; nothing reads the environment later.
 The README's configuration reference is generated from :data:`SETTINGS_DOC` (one line per field).
 """

@@ -19,8 +19,8 @@ from elasticsearch import Elasticsearch
 
 from pipelines import stack as local_stack
 from pipelines.config import Settings, get_settings
+from pipelines.elastic.client import es_client
 from pipelines.errors import StackError
-from pipelines.indexer.elastic import es_client
 from pipelines.model import Article
 
 
@@ -111,8 +111,8 @@ def index_articles(es: Elasticsearch) -> IndexArticles:
     assigned), refreshed. Returns the documents; the caller deletes the alias when done."""
     from elasticsearch import helpers
 
+    from pipelines.elastic.template import setup_index
     from pipelines.indexer.enrich import assign_clusters, to_document
-    from pipelines.indexer.template import setup_index
 
     def index(settings: Settings, articles: Iterable[Article]) -> list[dict]:
         setup_index(es, settings)

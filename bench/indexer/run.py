@@ -37,15 +37,15 @@ import psutil
 from elasticsearch import Elasticsearch, helpers
 
 from pipelines.config import PROJECT_ROOT, Settings
-from pipelines.corpus_ant import load_ant_articles
-from pipelines.indexer.elastic import es_client
+from pipelines.elastic.client import es_client
+from pipelines.elastic.template import delete_alias_and_indices, setup_index
+from pipelines.evaluation.ant_corpus import load_ant_articles
 from pipelines.indexer.enrich import to_document
 from pipelines.indexer.service import IndexerService, RunOptions
-from pipelines.indexer.template import delete_alias_and_indices, setup_index
-from pipelines.kafka import make_admin
+from pipelines.ingest.publish import publish_articles
+from pipelines.kafka.clients import make_admin
+from pipelines.kafka.topics import ensure_topics
 from pipelines.model import Article
-from pipelines.publish import publish_articles
-from pipelines.topics import ensure_topics
 
 _ENV_FIELDS = ("kafka_bootstrap", "es_url", "topic_articles", "topic_dlq", "index_alias", "indexer_group")
 

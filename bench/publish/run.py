@@ -26,11 +26,11 @@ import kafka
 from kafka import KafkaProducer
 
 from pipelines.config import PROJECT_ROOT, Settings
-from pipelines.corpus_ant import load_ant_articles
-from pipelines.kafka import PRODUCER_DEFAULTS, encode_json, make_admin, make_producer, message_headers
+from pipelines.evaluation.ant_corpus import load_ant_articles
+from pipelines.ingest.publish import publish_articles
+from pipelines.kafka.clients import PRODUCER_DEFAULTS, encode_json, make_admin, make_producer, message_headers
+from pipelines.kafka.topics import ensure_topics
 from pipelines.model import ARTICLE_SCHEMA, ARTICLE_SCHEMA_VERSION, Article
-from pipelines.publish import publish_articles
-from pipelines.topics import ensure_topics
 
 Record = tuple[bytes, bytes, list[tuple[str, bytes]]]
 

@@ -20,7 +20,7 @@ Latency, on the largest index of each: five sets of distinct real queries drawn 
 by a fixed-seed rule (see :func:`draw_queries`): one word, two words, a three-word "phrase", one word
 within a 30-day date window, one word with a source facet selected. Rows:
 
-- ``khabar``: the shipped :func:`pipelines.search.build_request` as it stands (matching over the
+- ``khabar``: the shipped :func:`pipelines.search.query.build_request` as it stands (matching over the
   fields and their subfields, its scoring clauses, highlighting of title/lead/body, four
   aggregations: source, section, place, per-day histogram);
 - ``khabar, no highlight`` and ``khabar, no aggs/highlight``: the same request without them;
@@ -59,9 +59,9 @@ from elasticsearch import Elasticsearch, helpers
 from latency_docs import load_documents
 
 from pipelines.config import PROJECT_ROOT, Settings
-from pipelines.indexer.elastic import es_client
-from pipelines.indexer.template import load_template
-from pipelines.search import build_request
+from pipelines.elastic.client import es_client
+from pipelines.elastic.template import load_template
+from pipelines.search.query import build_request
 
 SEED = 20261129
 TEXT_FIELDS = ("title", "lead", "body")

@@ -23,12 +23,17 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.config import PROJECT_ROOT
-from pipelines.corpus_ant import ANT_V2, load_ant_articles
+from pipelines.evaluation.ant_corpus import ANT_V2, load_ant_articles
 from pipelines.indexer.enrich import to_document
 
 CACHE_DIR = PROJECT_ROOT / "var" / "bench" / "cache"
 # Files whose change changes the documents; everything under a folder counts (data included).
-_CODE = ("pipelines/indexer/enrich", "pipelines/normalize", "pipelines/corpus_ant.py", "pipelines/model.py")
+_CODE = (
+    "pipelines/indexer/enrich",
+    "pipelines/normalize",
+    "pipelines/evaluation/ant_corpus.py",
+    "pipelines/model.py",
+)
 # A fixed indexing time keeps the cached documents identical between builds.
 _INDEXED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 

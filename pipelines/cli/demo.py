@@ -30,7 +30,7 @@ def demo(
     ),
 ) -> None:
     """Start the local stack, scrape the sample site through Airflow into Kafka, index it, search it."""
-    from pipelines.demo import print_report, run_demo
+    from pipelines.ops.demo import print_report, run_demo
 
     # The progress display is the demo's output; only warnings and errors are logged over it.
     logging.getLogger().setLevel(logging.WARNING)

@@ -1,4 +1,4 @@
-"""``khabar dlq list|replay``: dead letters in news.dlq.v1 (pipelines.dlq_replay)."""
+"""``khabar dlq list|replay``: dead letters in news.dlq.v1 (pipelines.kafka.dlq_replay)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from pipelines.config import get_settings
-from pipelines.dlq_replay import ledger_path, list_dead_letters, replay
+from pipelines.kafka.dlq_replay import ledger_path, list_dead_letters, replay
 
 app = typer.Typer(help="List and replay dead letters (news.dlq.v1).", no_args_is_help=True)
 console = Console()

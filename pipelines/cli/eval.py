@@ -48,8 +48,8 @@ def search_command(
     MRR@10, nDCG@10, recall@100 for each configuration, each on its own fresh index."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from pipelines.elastic.client import es_client
     from pipelines.evaluation import configs, report, runner
-    from pipelines.indexer.elastic import es_client
 
     settings = get_settings()
     try:

@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 @app.command()
 def setup() -> None:
     """Create (or update) the index template, the first index and the write alias. Idempotent."""
-    from pipelines.indexer.elastic import es_client
-    from pipelines.indexer.template import setup_index
+    from pipelines.elastic.client import es_client
+    from pipelines.elastic.template import setup_index
 
     settings = get_settings()
     try:
@@ -79,9 +79,9 @@ def run(
 
 def _setup_when_reachable(settings: Settings, stopping: threading.Event) -> bool:
     """Run setup_index, waiting (with back-off) while Elasticsearch is unreachable or overloaded."""
+    from pipelines.elastic.client import es_client
+    from pipelines.elastic.template import setup_index
     from pipelines.indexer.bulk import Backoff
-    from pipelines.indexer.elastic import es_client
-    from pipelines.indexer.template import setup_index
 
     backoff = Backoff()
     es = es_client(settings, max_retries=0)

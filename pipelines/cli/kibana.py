@@ -105,7 +105,7 @@ def check(
     (and is searchable or aggregatable where the object needs it).
     """
     from pipelines.config import get_settings
-    from pipelines.indexer.elastic import es_client
+    from pipelines.elastic.client import es_client
 
     settings = get_settings()
     try:

@@ -65,7 +65,7 @@ def scrape(
 ) -> None:
     """Discover, fetch and extract articles from news sources (no Kafka)."""
     from pipelines.fetch import CrawlState, Fetcher
-    from pipelines.scrape import scrape_source
+    from pipelines.ingest.scrape import scrape_source
     from pipelines.sources import SourcesError, load_sources, select_sources
 
     # Not a terminal (CI, a pipe): a wide table, not one squeezed into 80 columns.

@@ -17,8 +17,8 @@ from rich.table import Table
 from rich.text import Text
 
 from pipelines.config import get_settings
-from pipelines.indexer.elastic import es_client
-from pipelines.search import SearchResult, search, split_highlight
+from pipelines.elastic.client import es_client
+from pipelines.search.query import SearchResult, search, split_highlight
 
 app = typer.Typer()
 

@@ -11,7 +11,14 @@ from kafka import OffsetAndMetadata, TopicPartition
 from rich.console import Console
 
 from pipelines.config import get_settings
-from pipelines.kafka import H_SCHEMA, H_SCHEMA_VERSION, H_SOURCE_ID, H_TRACE_ID, headers_dict, make_consumer
+from pipelines.kafka.clients import (
+    H_SCHEMA,
+    H_SCHEMA_VERSION,
+    H_SOURCE_ID,
+    H_TRACE_ID,
+    headers_dict,
+    make_consumer,
+)
 
 app = typer.Typer()
 console = Console()

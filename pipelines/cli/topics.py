@@ -1,4 +1,4 @@
-"""``khabar topics create|describe``: khabar's Kafka topics (pipelines.topics)."""
+"""``khabar topics create|describe``: khabar's Kafka topics (pipelines.kafka.topics)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines.config import get_settings
-from pipelines.kafka import make_admin
-from pipelines.topics import compare, describe, ensure_topics, topic_specs
+from pipelines.kafka.clients import make_admin
+from pipelines.kafka.topics import compare, describe, ensure_topics, topic_specs
 
 app = typer.Typer(help="Create and inspect khabar's Kafka topics.", no_args_is_help=True)
 console = Console()
@@ -94,7 +94,7 @@ def _message_counts(settings, topics: list[str]) -> dict[str, int]:
     """End minus beginning offset, summed over partitions (compaction and retention included)."""
     from kafka import TopicPartition
 
-    from pipelines.kafka import make_consumer
+    from pipelines.kafka.clients import make_consumer
 
     consumer = make_consumer(settings, role="topics-describe")
     try:

@@ -7,8 +7,8 @@ documents (``title``, ``lead``, ``body``, ``article_id``) and its request must r
 - ``standard``: the standard analyzer, ``multi_match`` over title+body (best_fields).
 - ``arabic``: Elasticsearch's built-in ``arabic`` analyzer, same query.
 - ``khabar``: whatever khabar ships, read at run time: the index template's settings and mappings
-  (:func:`~pipelines.indexer.template.load_template`) and the relevance query
-  (:func:`~pipelines.search.build_request`) without aggregations, highlight and sort.
+  (:func:`~pipelines.elastic.template.load_template`) and the relevance query
+  (:func:`~pipelines.search.query.build_request`) without aggregations, highlight and sort.
 
 To try an idea, add a :class:`Config` to :data:`EXPERIMENTS` (run with ``--config NAME``) or to
 :data:`CONFIGS` (run by default): e.g. the template with one filter changed, or ``build_request``
@@ -22,8 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pipelines.indexer.template import load_template
-from pipelines.search import build_request
+from pipelines.elastic.template import load_template
+from pipelines.search.query import build_request
 
 IndexBody = dict[str, Any]
 Request = dict[str, Any]
@@ -100,7 +100,7 @@ CONFIGS: dict[str, Config] = {
         ),
         Config(
             "khabar",
-            "shipped index template + pipelines.search.build_request",
+            "shipped index template + pipelines.search.query.build_request",
             khabar_index,
             khabar_request,
         ),

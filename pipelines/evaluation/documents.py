@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.corpus_ant import AntStats, iter_ant_articles
+from pipelines.evaluation.ant_corpus import AntStats, iter_ant_articles
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Doc:
 
 @dataclass
 class CorpusStats:
-    """Per archive: what :mod:`pipelines.corpus_ant` met, plus archives that could not be read."""
+    """Per archive: what :mod:`pipelines.evaluation.ant_corpus` met, plus archives that could not be read."""
 
     archives: dict[str, dict[str, int]] = field(default_factory=dict)
     failed_archives: dict[str, str] = field(default_factory=dict)
@@ -53,7 +53,7 @@ def iter_corpus_docs(
 ) -> Iterator[Doc]:
     """ANT articles from ``archives`` in order, at most ``limit`` in all. A missing or broken
     archive is recorded in ``stats.failed_archives`` and skipped; broken files inside an archive
-    are counted by :func:`~pipelines.corpus_ant.iter_ant_articles` and skipped."""
+    are counted by :func:`~pipelines.evaluation.ant_corpus.iter_ant_articles` and skipped."""
     stats = stats if stats is not None else CorpusStats()
     total = 0
     for archive in archives:

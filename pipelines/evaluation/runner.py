@@ -48,9 +48,9 @@ class Options:
 CHAIN_FILES = (
     "schemas/index-template.json",
     "schemas/name-aliases.txt",
-    "pipelines/search.py",
-    "pipelines/indexer/template.py",
-    "pipelines/indexer/aliases.py",
+    "pipelines/search/query.py",
+    "pipelines/elastic/template.py",
+    "pipelines/elastic/aliases.py",
 )
 
 

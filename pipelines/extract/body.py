@@ -29,9 +29,9 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
-from pipelines.extract.arabic_dates import parse_arabic_date
 from pipelines.model import Block
 from pipelines.normalize.arabic import clean_display, fold_digits, normalize_text
+from pipelines.normalize.arabic_dates import parse_arabic_date
 
 # trafilatura warns on every page it finds too little in; khabar reports those as ExtractionError
 logging.getLogger("trafilatura").setLevel(logging.ERROR)

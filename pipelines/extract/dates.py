@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pipelines.extract.arabic_dates import parse_arabic_date
 from pipelines.extract.page import PageIndex, visible_text
 from pipelines.normalize.arabic import fold_digits
+from pipelines.normalize.arabic_dates import parse_arabic_date
 
 log = logging.getLogger(__name__)
 

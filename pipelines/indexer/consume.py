@@ -1,7 +1,7 @@
 """The Kafka side of the indexer: decode and validate a record, notice rebalances, measure lag.
 
 A record becomes either a :class:`Prepared` document (ready for ``_bulk``) or a
-:class:`~pipelines.messages.DeadLetter` saying why not (not JSON, schema-invalid, enrichment failed,
+:class:`~pipelines.kafka.messages.DeadLetter` saying why not (not JSON, schema-invalid, enrichment failed,
 too large). Nothing raised here stops the stream.
 """
 
@@ -18,12 +18,12 @@ from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from pydantic import ValidationError
 
-from pipelines.contracts import schema_errors
-from pipelines.dlq import DeadLetterWriter
 from pipelines.errors import IndexingError, KhabarError, SchemaError
 from pipelines.indexer.bulk import BulkDoc
-from pipelines.kafka import H_TRACE_ID, headers_dict
-from pipelines.messages import DeadLetter, TopicPosition
+from pipelines.kafka.clients import H_TRACE_ID, headers_dict
+from pipelines.kafka.contracts import schema_errors
+from pipelines.kafka.dlq import DeadLetterWriter
+from pipelines.kafka.messages import DeadLetter, TopicPosition
 from pipelines.model import ARTICLE_SCHEMA, Article, Stage
 
 log = logging.getLogger(__name__)

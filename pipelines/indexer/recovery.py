@@ -25,7 +25,7 @@ from pipelines.indexer.bulk import Backoff, BulkResult
 from pipelines.indexer.consume import Prepared, RebalanceFlag
 from pipelines.indexer.metrics import IndexerMetrics
 from pipelines.indexer.options import RunOptions, RunSummary
-from pipelines.kafka import make_consumer
+from pipelines.kafka.clients import make_consumer
 
 log = logging.getLogger(__name__)
 

@@ -20,14 +20,14 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from pipelines.config import Settings
+from pipelines.elastic.client import es_client
+from pipelines.elastic.template import alias_indices, create_index, next_index_name, write_index
 from pipelines.errors import IndexingError
 from pipelines.indexer.consume import topic_partitions
-from pipelines.indexer.elastic import es_client
 from pipelines.indexer.metrics import IndexerMetrics
 from pipelines.indexer.options import RunOptions, RunSummary
 from pipelines.indexer.service import IndexerService
-from pipelines.indexer.template import alias_indices, create_index, next_index_name, write_index
-from pipelines.kafka import make_consumer
+from pipelines.kafka.clients import make_consumer
 
 log = logging.getLogger(__name__)
 

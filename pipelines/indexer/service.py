@@ -30,7 +30,7 @@ from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from pipelines.config import Settings
-from pipelines.dlq import DeadLetterWriter
+from pipelines.elastic.client import es_client
 from pipelines.indexer.batch import Batch, InFlight, marker, merge
 from pipelines.indexer.bulk import (
     Backoff,
@@ -42,11 +42,11 @@ from pipelines.indexer.bulk import (
     send_clustered,
 )
 from pipelines.indexer.consume import Prepared, RebalanceFlag, ToDocument, partition_lag, prepare
-from pipelines.indexer.elastic import es_client
 from pipelines.indexer.metrics import IndexerMetrics
 from pipelines.indexer.options import Progress, RunOptions, RunSummary
 from pipelines.indexer.recovery import Abandon, Recovery
-from pipelines.kafka import make_producer
+from pipelines.kafka.clients import make_producer
+from pipelines.kafka.dlq import DeadLetterWriter
 
 log = logging.getLogger(__name__)
 

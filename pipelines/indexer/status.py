@@ -8,11 +8,11 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from pipelines.config import Settings
+from pipelines.elastic.client import es_client
+from pipelines.elastic.template import alias_indices
 from pipelines.indexer.consume import partition_lag, topic_partitions
-from pipelines.indexer.elastic import es_client
 from pipelines.indexer.metrics import scrape
-from pipelines.indexer.template import alias_indices
-from pipelines.kafka import make_consumer
+from pipelines.kafka.clients import make_consumer
 
 
 def index_counts(es: Elasticsearch, alias: str) -> list[dict[str, Any]]:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.config import PROJECT_ROOT
-from pipelines.indexer.template import DEFAULT_ALIAS
+from pipelines.elastic.template import DEFAULT_ALIAS
 
 SAVED_OBJECTS_FILE = PROJECT_ROOT / "infra" / "kibana" / "khabar-saved-objects.ndjson"
 

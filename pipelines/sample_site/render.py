@@ -17,8 +17,8 @@ from xml.sax.saxutils import escape as xml_escape
 
 import yaml
 
-from pipelines.extract.arabic_dates import MONTH_NAMES
 from pipelines.normalize.arabic import arabic_indic_digits
+from pipelines.normalize.arabic_dates import MONTH_NAMES
 
 _PKG = resources.files("pipelines.sample_site")
 

@@ -1,7 +1,7 @@
 """``khabar serve``: the search page (``/``) and its JSON twin (``/api/search``), one FastAPI app.
 
 Both take the same query-string parameters (:class:`~pipelines.web.params.SearchParams`) and run
-the same search (:func:`~pipelines.web.service.run_search`, i.e. :func:`pipelines.search.search`).
+the same search (:func:`~pipelines.web.service.run_search`, i.e. :func:`pipelines.search.query.search`).
 The page is server-rendered Jinja; its CSS and its one small script are served from ``/static``,
 and a Content-Security-Policy of ``'self'`` keeps it from ever loading anything from elsewhere
 (it works offline). FastAPI's Swagger/ReDoc pages are off because they load from a CDN; the
@@ -25,9 +25,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from pipelines.config import Settings, get_settings
-from pipelines.indexer.elastic import es_client
+from pipelines.elastic.client import es_client
 from pipelines.normalize.arabic import arabic_indic_digits
-from pipelines.search import MAX_QUERY_CHARS
+from pipelines.search.query import MAX_QUERY_CHARS
 from pipelines.web.dates import arabic_date, arabic_day
 from pipelines.web.highlight import whole_word_parts
 from pipelines.web.models import ErrorOut, SearchResponse

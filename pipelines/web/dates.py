@@ -2,7 +2,7 @@
 
 ``published_at`` is stored in UTC; the page shows the day in UTC too (the time is labelled), so a
 result never moves to another day depending on the server's zone. Hijri is Umm al-Qura
-(hijridate, as in :mod:`pipelines.extract.arabic_dates`), valid for 1924-2077; outside that range
+(hijridate, as in :mod:`pipelines.normalize.arabic_dates`), valid for 1924-2077; outside that range
 only the Gregorian date is shown.
 """
 
@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 from hijridate import Gregorian
 
-from pipelines.extract.arabic_dates import LEVANT_MONTH_NAMES, MONTH_NAMES
 from pipelines.normalize.arabic import arabic_indic_digits
+from pipelines.normalize.arabic_dates import LEVANT_MONTH_NAMES, MONTH_NAMES
 
 WEEKDAYS = ("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد")
 

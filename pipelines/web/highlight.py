@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from pipelines.search import split_highlight
+from pipelines.search.query import split_highlight
 
 
 def _in_word(char: str) -> bool:

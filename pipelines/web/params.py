@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from pipelines.search import MAX_QUERY_CHARS
+from pipelines.search.query import MAX_QUERY_CHARS
 
 MAX_PAGE = 50
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -1,4 +1,4 @@
-"""One search for the page and the API: :func:`pipelines.search.search` with the page's parameters,
+"""One search for the page and the API: :func:`pipelines.search.query.search` with the page's parameters,
 then the same-story lookup and, for an empty result, a spelling suggestion.
 
 Bounded in time: every Elasticsearch request carries a server-side ``timeout`` and a client
@@ -18,10 +18,10 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 
 from pipelines.config import Settings
 from pipelines.errors import KhabarError
-from pipelines.search import SearchResult, search
+from pipelines.search.query import SearchResult, search
+from pipelines.search.suggest import suggest
 from pipelines.web.models import BucketOut, HitOut, Related, SearchResponse, SuggestionOut
 from pipelines.web.params import MAX_PAGE, SearchParams
-from pipelines.web.suggest import suggest
 
 log = logging.getLogger(__name__)
 

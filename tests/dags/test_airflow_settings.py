@@ -1,4 +1,4 @@
-"""pipelines.airflow: the khabar_kafka / khabar_elasticsearch connections override the environment."""
+"""pipelines.ops.airflow: the khabar_kafka / khabar_elasticsearch connections override the environment."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from pipelines.airflow import settings_from_airflow
 from pipelines.config import Settings
+from pipelines.ops.airflow import settings_from_airflow
 
 pytestmark = pytest.mark.airflow
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from pipelines.config import Settings
-from pipelines.indexer.elastic import es_client
-from pipelines.indexer.template import delete_alias_and_indices
+from pipelines.elastic.client import es_client
+from pipelines.elastic.template import delete_alias_and_indices
 
 pytestmark = [pytest.mark.airflow, pytest.mark.integration, pytest.mark.slow]
 

@@ -13,11 +13,11 @@ from airflow.utils.state import DagRunState
 from article_factory import make_article
 
 from pipelines.config import Settings
-from pipelines.dlq import DeadLetterWriter
+from pipelines.elastic.client import es_client
+from pipelines.elastic.template import delete_alias_and_indices
 from pipelines.errors import IndexingError
-from pipelines.indexer.elastic import es_client
-from pipelines.indexer.template import delete_alias_and_indices
-from pipelines.kafka import make_admin, read_topic
+from pipelines.kafka.clients import make_admin, read_topic
+from pipelines.kafka.dlq import DeadLetterWriter
 
 pytestmark = [pytest.mark.airflow, pytest.mark.integration]
 

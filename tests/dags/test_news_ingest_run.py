@@ -22,7 +22,7 @@ from airflow.dag_processing.dagbag import DagBag
 from airflow.utils.state import DagRunState, TaskInstanceState
 
 from pipelines.config import Settings
-from pipelines.kafka import decode_json, read_topic
+from pipelines.kafka.clients import decode_json, read_topic
 from pipelines.model import article_id_for
 from pipelines.sample_site import load_articles, sample_sources, serve
 from pipelines.sources import SourceConfig
@@ -129,10 +129,10 @@ def test_news_ingest_publishes_the_sample_site_and_the_indexer_makes_it_searchab
     assert all(d["reason"] and d["error_class"] for d in dead)
 
     # --- Elasticsearch's view: the indexer makes them searchable ---------------------------------
-    from pipelines.indexer.elastic import es_client
+    from pipelines.elastic.client import es_client
+    from pipelines.elastic.template import delete_alias_and_indices, setup_index
     from pipelines.indexer.service import IndexerService, RunOptions
-    from pipelines.indexer.template import delete_alias_and_indices, setup_index
-    from pipelines.search import search
+    from pipelines.search.query import search
 
     client = es_client(settings)
     try:

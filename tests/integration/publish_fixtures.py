@@ -15,8 +15,8 @@ import pytest
 from kafka.consumer.fetcher import ConsumerRecord
 
 from pipelines.config import Settings, get_settings
-from pipelines.kafka import make_admin, read_topic
-from pipelines.topics import ensure_topics
+from pipelines.kafka.clients import make_admin, read_topic
+from pipelines.kafka.topics import ensure_topics
 
 
 def unique_settings(kafka_bootstrap: str, home: Path, **overrides) -> Settings:

@@ -15,12 +15,12 @@ from article_factory import make_article
 from publish_fixtures import consume_all, topic_settings
 
 from pipelines.config import Settings
-from pipelines.dlq import DeadLetterWriter
-from pipelines.dlq_replay import ledger_path, list_dead_letters, replay
 from pipelines.errors import IndexingError
-from pipelines.kafka import headers_dict
-from pipelines.messages import TopicPosition, payload_bytes
-from pipelines.publish import publish_articles
+from pipelines.ingest.publish import publish_articles
+from pipelines.kafka.clients import headers_dict
+from pipelines.kafka.dlq import DeadLetterWriter
+from pipelines.kafka.dlq_replay import ledger_path, list_dead_letters, replay
+from pipelines.kafka.messages import TopicPosition, payload_bytes
 
 __all__ = ["topic_settings"]
 

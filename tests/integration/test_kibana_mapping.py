@@ -14,8 +14,8 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from pipelines.config import Settings
+from pipelines.elastic.template import delete_alias_and_indices, setup_index
 from pipelines.indexer.enrich import to_document
-from pipelines.indexer.template import delete_alias_and_indices, setup_index
 from pipelines.kibana.checks import RECORDS, check_against_elasticsearch, field_caps
 from pipelines.kibana.objects import load_objects
 from pipelines.model import Article, Block, article_id_for, content_hash_for

@@ -19,12 +19,12 @@ from publish_fixtures import consume_all, delete_topics, topic_settings, unique_
 
 from pipelines import stack as local_stack
 from pipelines.config import Settings
-from pipelines.contracts import schema_errors
-from pipelines.dlq import read_spooled
-from pipelines.kafka import headers_dict
-from pipelines.messages import DeadLetter, PageMessage
-from pipelines.publish import Publisher, publish_articles
-from pipelines.topics import ensure_topics
+from pipelines.ingest.publish import Publisher, publish_articles
+from pipelines.kafka.clients import headers_dict
+from pipelines.kafka.contracts import schema_errors
+from pipelines.kafka.dlq import read_spooled
+from pipelines.kafka.messages import DeadLetter, PageMessage
+from pipelines.kafka.topics import ensure_topics
 
 __all__ = ["topic_settings"]  # the fixture, imported for pytest
 

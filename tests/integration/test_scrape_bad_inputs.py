@@ -11,9 +11,9 @@ from sample_site_fixtures import RETRY_AFTER, fast_settings, fetcher, settings, 
 
 from pipelines.config import Settings
 from pipelines.fetch import CrawlState, Fetcher, FetchPolicy
+from pipelines.ingest.scrape import ScrapeResult, scrape_source
 from pipelines.model import ErrorRecord
 from pipelines.sample_site import BAD_CASES, CASE_GOOD_ARTICLE, SampleSite
-from pipelines.scrape import ScrapeResult, scrape_source
 
 __all__ = ["fetcher", "settings", "site", "state"]  # fixtures imported for pytest
 

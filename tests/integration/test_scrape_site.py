@@ -12,12 +12,12 @@ from sample_site_fixtures import RETRY_AFTER, fast_settings, fetcher, settings, 
 from typer.testing import CliRunner
 
 from pipelines.config import Settings
-from pipelines.discover import discover
 from pipelines.errors import FetchError
 from pipelines.extract import extract_article
 from pipelines.fetch import CrawlState, Fetcher, FetchPolicy
+from pipelines.ingest.discover import discover
+from pipelines.ingest.scrape import scrape_source
 from pipelines.sample_site import SampleSite
-from pipelines.scrape import scrape_source
 
 __all__ = ["fetcher", "settings", "site", "state"]  # fixtures imported for pytest
 

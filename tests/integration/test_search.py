@@ -19,8 +19,7 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from pipelines.config import Settings
-from pipelines.indexer.enrich import assign_clusters, to_document
-from pipelines.indexer.template import (
+from pipelines.elastic.template import (
     IndexNeedsReindexError,
     IndexSetupError,
     alias_indices,
@@ -30,8 +29,9 @@ from pipelines.indexer.template import (
     setup_index,
     write_index,
 )
+from pipelines.indexer.enrich import assign_clusters, to_document
 from pipelines.model import Article, Block, article_id_for, content_hash_for
-from pipelines.search import search
+from pipelines.search.query import search
 
 pytestmark = pytest.mark.integration
 

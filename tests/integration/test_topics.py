@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from publish_fixtures import delete_topics, unique_settings
 
-from pipelines.kafka import make_admin
-from pipelines.topics import describe, ensure_topics, topic_specs
+from pipelines.kafka.clients import make_admin
+from pipelines.kafka.topics import describe, ensure_topics, topic_specs
 
 pytestmark = pytest.mark.integration
 

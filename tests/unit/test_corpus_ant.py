@@ -6,8 +6,8 @@ import io
 import tarfile
 from pathlib import Path
 
-from pipelines.contracts import schema_errors
-from pipelines.corpus_ant import AntStats, iter_ant_articles, parse_doc
+from pipelines.evaluation.ant_corpus import AntStats, iter_ant_articles, parse_doc
+from pipelines.kafka.contracts import schema_errors
 
 GOOD = """<DOC>
 <DOCNO>SK-1</DOCNO>

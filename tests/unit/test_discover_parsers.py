@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.discover import parse_feed, parse_listing, parse_sitemap
 from pipelines.errors import ParseError
+from pipelines.ingest.discover import parse_feed, parse_listing, parse_sitemap
 from pipelines.sample_site import load_articles, render
 
 BASE = "http://news.example"

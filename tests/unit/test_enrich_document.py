@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipelines.elastic.template import load_template
 from pipelines.indexer.enrich import to_document
-from pipelines.indexer.template import load_template
 from pipelines.model import Article, Block, article_id_for, content_hash_for
 
 SEED = (Path(__file__).resolve().parents[1] / "fixtures" / "seed" / "lavrov-shaibani-moscow.txt").read_text(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from pipelines.elastic.template import load_template
 from pipelines.evaluation import configs, report
 from pipelines.evaluation.runner import relative_ndcg
-from pipelines.indexer.template import load_template
 
 
 def test_khabar_config_is_the_shipped_template_and_query() -> None:

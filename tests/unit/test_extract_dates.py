@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from bs4 import BeautifulSoup
 
-from pipelines.extract.arabic_dates import parse_arabic_date
 from pipelines.extract.dates import find_dates, parse_date
 from pipelines.extract.page import scan
+from pipelines.normalize.arabic_dates import parse_arabic_date
 
 NOW = datetime(2025, 10, 30, 12, 0, tzinfo=UTC)
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pipelines.config import Settings
-from pipelines.indexer import aliases
-from pipelines.indexer.template import first_index_name, load_template, next_index_name, template_body
+from pipelines.elastic.template import first_index_name, load_template, next_index_name, template_body
+from pipelines.elastic import aliases
 
 # What a stock Elasticsearch 9 with analysis-icu has (and the local node registers under the same names).
 STOCK_FILTERS = {
@@ -70,7 +70,7 @@ def test_name_aliases_are_filled_in_and_current() -> None:
     rules = load_template()["template"]["settings"]["analysis"]["filter"]["khabar_name_aliases"]["synonyms"]
     assert "lavrov => لافروف" in rules
     assert any(rule.startswith("syria, ") and rule.endswith("=> سوريا, سورية") for rule in rules)
-    # the committed file is what the builder makes now (rebuild: python -m pipelines.indexer.aliases)
+    # the committed file is what the builder makes now (rebuild: python -m pipelines.elastic.aliases)
     assert aliases.OUTPUT.read_text(encoding="utf-8") == aliases.render()
     for rule in rules:
         latin, arabic = rule.split(" => ")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pipelines.indexer.template import DEFAULT_ALIAS, load_template
+from pipelines.elastic.template import DEFAULT_ALIAS, load_template
 from pipelines.kibana.checks import (
     FieldUse,
     field_problems,

@@ -11,10 +11,10 @@ from article_factory import make_article, make_page
 from jsonschema import Draft202012Validator, FormatChecker
 
 from pipelines.config import Settings
-from pipelines.contracts import CONTRACTS, generate_schema, render, schema_errors, schema_path
-from pipelines.dlq import DeadLetterWriter, read_spooled
 from pipelines.errors import ExtractionError
-from pipelines.messages import DeadLetter, PageMessage, TopicPosition, payload_bytes
+from pipelines.kafka.contracts import CONTRACTS, generate_schema, render, schema_errors, schema_path
+from pipelines.kafka.dlq import DeadLetterWriter, read_spooled
+from pipelines.kafka.messages import DeadLetter, PageMessage, TopicPosition, payload_bytes
 from pipelines.model import Article, ErrorRecord
 
 NAMES = sorted(CONTRACTS)
@@ -24,7 +24,7 @@ NAMES = sorted(CONTRACTS)
 def test_committed_schema_matches_its_model(name: str) -> None:
     committed = schema_path(name).read_text(encoding="utf-8")
     assert committed == render(generate_schema(name)), (
-        f"schemas/{name}.json drifted from its model: run `python -m pipelines.contracts` and review the diff"
+        f"schemas/{name}.json drifted from its model: run `python -m pipelines.kafka.contracts` and review the diff"
     )
 
 

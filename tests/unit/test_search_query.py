@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from pipelines.search import FLAGS, build_request, clean_query, split_exclusions, split_highlight
+from pipelines.search.query import FLAGS, build_request, clean_query, split_exclusions, split_highlight
 
 
 def _sqs(request: dict) -> dict:

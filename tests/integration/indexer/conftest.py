@@ -20,12 +20,12 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from pipelines.config import PROJECT_ROOT, Settings
+from pipelines.elastic.template import delete_alias_and_indices, setup_index
 from pipelines.indexer.consume import partition_lag, topic_partitions
-from pipelines.indexer.template import delete_alias_and_indices, setup_index
-from pipelines.kafka import make_admin, make_consumer, make_producer
+from pipelines.ingest.publish import publish_articles
+from pipelines.kafka.clients import make_admin, make_consumer, make_producer
+from pipelines.kafka.topics import ensure_topics
 from pipelines.model import Article
-from pipelines.publish import publish_articles
-from pipelines.topics import ensure_topics
 
 # Every settings field the indexer subprocess must share with the test, as KHABAR_* variables.
 _SHARED = (

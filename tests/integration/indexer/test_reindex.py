@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from article_factory import make_article
 
+from pipelines.elastic.template import alias_indices, next_index_name, write_index
 from pipelines.indexer.reindex import reindex
 from pipelines.indexer.service import IndexerService, RunOptions
-from pipelines.indexer.template import alias_indices, next_index_name, write_index
 
 pytestmark = pytest.mark.integration
 

@@ -3,7 +3,7 @@ the page served by uvicorn on 127.0.0.1, and a headless Chromium (Debian's ``chr
 ``chromium-driver``; a missing browser FAILS these tests, it never skips them).
 
 The index is built the way production builds it: the sample site served over real HTTP, scraped by
-:func:`~pipelines.scrape.scrape_source` (discover, fetch, extract, normalize), then the indexer's
+:func:`~pipelines.ingest.scrape.scrape_source` (discover, fetch, extract, normalize), then the indexer's
 own steps (the ``index_articles`` fixture of tests/conftest.py: ``setup_index`` -> ``to_document``
 -> ``assign_clusters`` -> bulk). A second outlet's wire copy of the seed article is added so the
 "same story elsewhere" block and a second source facet have something to show.
@@ -21,9 +21,9 @@ from elasticsearch import Elasticsearch
 from web_helpers import SEED_SLUG, Server, WebIndex, chromium_driver, wire_copy
 
 from pipelines.config import Settings
-from pipelines.indexer.template import delete_alias_and_indices
+from pipelines.elastic.template import delete_alias_and_indices
+from pipelines.ingest.scrape import scrape_source
 from pipelines.sample_site import SampleSite, sample_sources
-from pipelines.scrape import scrape_source
 
 
 @pytest.fixture(scope="session")

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from web_helpers import WIRE_SOURCE, WebIndex
 
-from pipelines.search import MAX_QUERY_CHARS
+from pipelines.search.query import MAX_QUERY_CHARS
+from pipelines.search.suggest import candidates, without_clitics
 from pipelines.web.params import MAX_FILTER_VALUES, MAX_PAGE, MAX_PAGE_SIZE
-from pipelines.web.suggest import candidates, without_clitics
 
 pytestmark = pytest.mark.integration
 

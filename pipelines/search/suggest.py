@@ -1,7 +1,7 @@
 """ "Did you mean": other spellings of a query that found nothing, offered only if they find something.
 
 Candidates, in order: the Arabic form of Latin-script names (the English names of the index's
-name aliases, :func:`pipelines.indexer.aliases.alias_sets`, and the romanized ones of
+name aliases, :func:`pipelines.elastic.aliases.alias_sets`, and the romanized ones of
 :data:`ROMANIZED_NAMES`: ``Dimashq`` -> ``دمشق``), then every Arabic word without its clitics
 (``وبالشيباني`` -> ``شيباني``).
 """
@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-from pipelines.indexer.aliases import alias_sets
+from pipelines.elastic.aliases import alias_sets
 from pipelines.normalize.arabic import normalize_text
 
 #: Romanized Arabic (how the names are said, not their English forms): the index's name aliases
-#: (:mod:`pipelines.indexer.aliases`) already match English names, so these are what a suggestion adds.
+#: (:mod:`pipelines.elastic.aliases`) already match English names, so these are what a suggestion adds.
 ROMANIZED_NAMES: dict[str, str] = {
     "dimashq": "دمشق",
     "halab": "حلب",

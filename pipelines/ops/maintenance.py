@@ -1,6 +1,6 @@
 """Maintenance operations as small, JSON-ready results: what the maintenance DAGs and the demo call.
 
-Each wraps the owning module (topics, indexer.template, indexer.reindex, dlq) and turns a partial
+Each wraps the owning module (kafka.topics, elastic.template, indexer.reindex, kafka.dlq) and turns a partial
 failure into an exception, so an Airflow task fails (and retries) instead of reporting success.
 """
 
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 def setup_topics(settings: Settings) -> dict[str, str]:
     """Create the missing topics (idempotent); ``{topic: created|exists|drift}``."""
-    from pipelines.topics import ensure_topics
+    from pipelines.kafka.topics import ensure_topics
 
     reports = ensure_topics(settings)
     failed = [r for r in reports if r.action == "failed"]
@@ -34,8 +34,8 @@ def setup_topics(settings: Settings) -> dict[str, str]:
 
 def setup_index(settings: Settings) -> dict[str, Any]:
     """Template, first index and alias (idempotent); what was done."""
-    from pipelines.indexer.elastic import es_client
-    from pipelines.indexer.template import setup_index as setup
+    from pipelines.elastic.client import es_client
+    from pipelines.elastic.template import setup_index as setup
 
     es = es_client(settings)
     try:
@@ -64,7 +64,7 @@ def replay_dead_letters(
     reason: str | None = None,
 ) -> dict[str, Any]:
     """Replay matching dead letters (each at most once); counts by action, and what was skipped and why."""
-    from pipelines.dlq_replay import replay
+    from pipelines.kafka.dlq_replay import replay
 
     if isinstance(since, str):
         since = datetime.fromisoformat(since)

@@ -16,7 +16,7 @@ from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 from kafka.errors import TopicAlreadyExistsError
 
 from pipelines.config import Settings
-from pipelines.kafka import make_admin
+from pipelines.kafka.clients import make_admin
 
 log = logging.getLogger(__name__)
 

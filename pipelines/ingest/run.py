@@ -21,7 +21,7 @@ from pipelines.errors import ConfigError, FetchError, PublishError
 
 if TYPE_CHECKING:
     from pipelines.fetch import CrawlState
-    from pipelines.scrape import ScrapeResult
+    from pipelines.ingest.scrape import ScrapeResult
     from pipelines.sources import SourceConfig
 
 log = logging.getLogger(__name__)
@@ -95,8 +95,8 @@ def ingest_source(
     when Kafka did not acknowledge every article: re-publishing is harmless (key = article_id).
     """
     from pipelines.fetch import CrawlState
-    from pipelines.publish import publish_articles
-    from pipelines.scrape import scrape_source
+    from pipelines.ingest.publish import publish_articles
+    from pipelines.ingest.scrape import scrape_source
 
     by_id = {s.id: s for s in _sources(sources_file, settings)}
     if source_id not in by_id:
@@ -130,7 +130,7 @@ def ingest_source(
 
     dead_lettered = 0
     if errors:
-        from pipelines.dlq import DeadLetterWriter
+        from pipelines.kafka.dlq import DeadLetterWriter
 
         with DeadLetterWriter(settings) as dlq:
             for record in errors:

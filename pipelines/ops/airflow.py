@@ -137,7 +137,7 @@ def es_overrides(conn: ConnectionLike) -> dict[str, Any]:
     return out
 
 
-# --- Running a DAG once, outside a scheduler (the demo; `python -m pipelines.airflow test news_ingest`) ---
+# --- Running a DAG once, outside a scheduler (the demo; `python -m pipelines.ops.airflow test news_ingest`) ---
 
 
 def airflow_environment(airflow_home: Path, dags_folder: Path = DAGS_FOLDER) -> dict[str, str]:
@@ -191,10 +191,10 @@ def run_dag_once(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m pipelines.airflow test DAG_ID [--conf JSON] [--conn-file PATH]``: prints the result JSON last."""
+    """``python -m pipelines.ops.airflow test DAG_ID [--conf JSON] [--conn-file PATH]``: prints the result JSON last."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m pipelines.airflow")
+    parser = argparse.ArgumentParser(prog="python -m pipelines.ops.airflow")
     sub = parser.add_subparsers(dest="command", required=True)
     test = sub.add_parser("test", help="run one DAG run with dag.test()")
     test.add_argument("dag_id")

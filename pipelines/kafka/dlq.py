@@ -1,7 +1,7 @@
 """Dead letters: every stage sends what it could not handle to ``news.dlq.v1`` through
 :class:`DeadLetterWriter`, with the original payload (inline, or by reference when too large),
 the stage, error class, reason and where it came from. ``khabar dlq list|replay`` reads them back
-(:mod:`pipelines.dlq_replay`).
+(:mod:`pipelines.kafka.dlq_replay`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from pydantic import BaseModel
 
 from pipelines.config import Settings
 from pipelines.errors import KhabarError
-from pipelines.kafka import encode_json, make_producer, message_headers, record_size
-from pipelines.messages import (
+from pipelines.kafka.clients import encode_json, make_producer, message_headers, record_size
+from pipelines.kafka.messages import (
     DLQ_SCHEMA,
     DLQ_SCHEMA_VERSION,
     DeadLetter,

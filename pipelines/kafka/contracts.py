@@ -1,6 +1,6 @@
 """The topic contracts: JSON Schemas (draft 2020-12) generated from the message models.
 
-``schemas/<topic>.json`` is committed; ``python -m pipelines.contracts`` regenerates it and a unit
+``schemas/<topic>.json`` is committed; ``python -m pipelines.kafka.contracts`` regenerates it and a unit
 test fails when a model and its committed schema drift apart. At run time messages are validated
 against the committed file (the generated one when khabar runs from an install without schemas/).
 """
@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from pydantic import BaseModel
 
 from pipelines.config import PROJECT_ROOT
-from pipelines.messages import DeadLetter, PageMessage
+from pipelines.kafka.messages import DeadLetter, PageMessage
 from pipelines.model import ARTICLE_SCHEMA, Article
 
 SCHEMA_DIR = PROJECT_ROOT / "schemas"
@@ -129,6 +129,6 @@ def is_known(name: str) -> bool:
     return name in CONTRACTS
 
 
-if __name__ == "__main__":  # python -m pipelines.contracts: regenerate schemas/
+if __name__ == "__main__":  # python -m pipelines.kafka.contracts: regenerate schemas/
     for written in write_schemas():
         print(written)  # noqa: T201

@@ -23,11 +23,11 @@ from kafka.producer.future import FutureRecordMetadata
 from pydantic import ValidationError
 
 from pipelines.config import Settings
-from pipelines.contracts import schema_errors
-from pipelines.dlq import DeadLetterWriter, snake_case
 from pipelines.errors import PublishError, SchemaError
-from pipelines.kafka import encode_json, make_producer, message_headers, new_trace_id, record_size
-from pipelines.messages import PAGES_SCHEMA, PAGES_SCHEMA_VERSION, PageMessage
+from pipelines.kafka.clients import encode_json, make_producer, message_headers, new_trace_id, record_size
+from pipelines.kafka.contracts import schema_errors
+from pipelines.kafka.dlq import DeadLetterWriter, snake_case
+from pipelines.kafka.messages import PAGES_SCHEMA, PAGES_SCHEMA_VERSION, PageMessage
 from pipelines.model import ARTICLE_SCHEMA, ARTICLE_SCHEMA_VERSION, Article, RawPage
 
 __all__ = ["DeadLetterWriter", "PublishOutcome", "Publisher", "publish_articles"]

@@ -24,9 +24,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pipelines.config import Settings
-from pipelines.discover import Candidate, discover
 from pipelines.errors import KhabarError
 from pipelines.fetch import CrawlState, Fetcher, FetchPolicy, validators_of
+from pipelines.ingest.discover import Candidate, discover
 from pipelines.model import Article, ErrorRecord, RawPage, Stage
 from pipelines.sources import SourceConfig
 

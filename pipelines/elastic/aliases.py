@@ -6,7 +6,7 @@ writes foreign names in Arabic script, so no analysis step can match the two spe
 ``synonym_graph`` filter (stock Elasticsearch, no plugin) maps each Latin form to its Arabic form. It sits in the *search* analyzer only, so the index keeps the words as written and the list can
 grow without a reindex of the text (a changed list is a settings change: ``khabar index reindex``).
 
-Sources: every country of the places gazetteer (``enrich/data/places.json``, Arabic names from the
+Sources: every country of the places gazetteer (``indexer/enrich/data/places.json``, Arabic names from the
 iso-codes catalogue) with its English names from pycountry, plus the hand list below of cities,
 people and organisations that Arabic news of the last years names most. Latin forms are lowercase
 (the filter runs after ``lowercase``); a Latin form that is an everyday English word (``us``,
@@ -23,7 +23,7 @@ import pycountry
 from pipelines.config import PROJECT_ROOT
 
 OUTPUT = PROJECT_ROOT / "schemas" / "name-aliases.txt"
-PLACES = Path(__file__).resolve().parent / "enrich" / "data" / "places.json"
+PLACES = PROJECT_ROOT / "pipelines" / "indexer" / "enrich" / "data" / "places.json"
 
 # Short English names news uses where pycountry has only the formal one.
 COUNTRY_LATIN: dict[str, list[str]] = {
@@ -252,7 +252,7 @@ def synonym_rules() -> list[str]:
 
 def render() -> str:
     header = (
-        "# Latin <-> Arabic names for search, built by `python -m pipelines.indexer.aliases`; do not edit.\n"
+        "# Latin <-> Arabic names for search, built by `python -m pipelines.elastic.aliases`; do not edit.\n"
     )
     return header + "".join(rule + "\n" for rule in synonym_rules())
 

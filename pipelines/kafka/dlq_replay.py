@@ -18,9 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pipelines.config import Settings
-from pipelines.contracts import is_known, schema_errors
-from pipelines.dlq import read_spooled
-from pipelines.kafka import (
+from pipelines.kafka.clients import (
     JSON_CONTENT_TYPE,
     make_producer,
     message_headers,
@@ -28,7 +26,9 @@ from pipelines.kafka import (
     read_topic,
     record_size,
 )
-from pipelines.messages import DeadLetter, TopicPosition, payload_bytes
+from pipelines.kafka.contracts import is_known, schema_errors
+from pipelines.kafka.dlq import read_spooled
+from pipelines.kafka.messages import DeadLetter, TopicPosition, payload_bytes
 from pipelines.model import utcnow
 
 log = logging.getLogger(__name__)

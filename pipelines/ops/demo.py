@@ -108,8 +108,8 @@ def run_demo(
             )
 
         with _step(progress, report, "setup", "Kafka topics and Elasticsearch index") as say:
-            from pipelines.indexer.template import IndexNeedsReindexError
-            from pipelines.maintenance import reindex, setup_index, setup_topics
+            from pipelines.elastic.template import IndexNeedsReindexError
+            from pipelines.ops.maintenance import reindex, setup_index, setup_topics
 
             say("topics")
             report.topics = setup_topics(settings)
@@ -169,7 +169,7 @@ def _sources_file(settings: Settings, base_url: str, *, include_bad: bool) -> Pa
 
 def child_environment(settings: Settings, extra: dict[str, str] | None = None) -> dict[str, str]:
     """This process's environment plus Airflow's home and khabar's resolved addresses."""
-    from pipelines.airflow import airflow_environment
+    from pipelines.ops.airflow import airflow_environment
 
     home = airflow_home(settings)
     home.mkdir(parents=True, exist_ok=True)
@@ -206,12 +206,12 @@ def _write_airflow_cfg(home: Path) -> None:
 def run_news_ingest(settings: Settings, sources_file: Path) -> dict[str, Any]:
     """``news_ingest`` once via ``dag.test()`` in a child process (Airflow configures itself on import,
     and its task logs go to a file instead of over the progress display)."""
-    from pipelines.airflow import RESULT_MARKER
+    from pipelines.ops.airflow import RESULT_MARKER
 
     env = child_environment(settings, {"KHABAR_SOURCES_FILE": str(sources_file)})
     log_file = airflow_home(settings) / "demo-run.log"
     conf = {"sources_file": str(sources_file)}
-    cmd = [sys.executable, "-m", "pipelines.airflow", "test", "news_ingest", "--conf", json.dumps(conf)]
+    cmd = [sys.executable, "-m", "pipelines.ops.airflow", "test", "news_ingest", "--conf", json.dumps(conf)]
     with log_file.open("w", encoding="utf-8") as out:
         proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=out, text=True, check=False)
         out.write(proc.stdout)
@@ -237,8 +237,8 @@ def run_indexer(settings: Settings) -> dict[str, Any]:
 
 
 def run_searches(settings: Settings, queries: tuple[str, ...] = QUERIES) -> dict[str, Any]:
-    from pipelines.indexer.elastic import es_client
-    from pipelines.search import search
+    from pipelines.elastic.client import es_client
+    from pipelines.search.query import search
 
     es = es_client(settings)
     try:
@@ -252,7 +252,7 @@ def run_searches(settings: Settings, queries: tuple[str, ...] = QUERIES) -> dict
 
 
 def _rich_highlight(fragment: str) -> str:
-    from pipelines.search import split_highlight
+    from pipelines.search.query import split_highlight
 
     return "".join(
         f"[bold black on yellow]{escape(text)}[/]" if marked else escape(text)

@@ -29,7 +29,7 @@ Analysis (why each step, measured with ``khabar eval search``, docs/search-quali
   otherwise matches news that merely asks the same kind of question.
 - search analyzer ``khabar_arabic_search`` = the same chain plus ``khabar_name_aliases`` (a
   ``synonym_graph`` from ``schemas/name-aliases.txt``, filled in by :func:`load_template`; see
-  :mod:`pipelines.indexer.aliases`) so ``Lavrov`` finds ``لافروف`` and ``Saudi Arabia`` ``السعودية``.
+  :mod:`pipelines.elastic.aliases`) so ``Lavrov`` finds ``لافروف`` and ``Saudi Arabia`` ``السعودية``.
 - similarity BM25 ``k1=1.2, b=1.0``: full length normalization. With the stock ``b=0.75`` long
   news articles that mention a question's subject in passing outrank the short text that answers
   it; b=1 was worth ~4 points of nDCG@10 on the question task (b=0.9 gains a point on known-item
@@ -62,8 +62,8 @@ from typing import Any
 from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError
 
 from pipelines.config import PROJECT_ROOT, Settings
+from pipelines.elastic.aliases import load_rules
 from pipelines.errors import IndexingError
-from pipelines.indexer.aliases import load_rules
 
 TEMPLATE_FILE = PROJECT_ROOT / "schemas" / "index-template.json"
 DEFAULT_ALIAS = "news-articles"

@@ -10,7 +10,7 @@ wildcard, regexp, fuzzy or range syntax, so ``title:foo OR *`` is just words, an
 ``(`` is ignored; a text made only of operators (a lone ``*``) matches nothing. Filters are
 separate keyword/range clauses, never spliced into the text.
 
-Matching: the fields carry khabar's Arabic analysis (see :mod:`pipelines.indexer.template`), so
+Matching: the fields carry khabar's Arabic analysis (see :mod:`pipelines.elastic.template`), so
 ``سوريا`` finds ``لـسوريا``/``وسوريا``/``بسوريا``; ``.exact`` subfields reward the exact written form and
 a phrase match, ``.latin`` folds accents of Latin-script names. Sorted by relevance, any word
 may match and documents with more (and rarer) words rank first; sorted by date, up to three words
@@ -29,7 +29,7 @@ from typing import Any, Literal
 from elasticsearch import Elasticsearch
 
 from pipelines.config import Settings
-from pipelines.indexer.aliases import load_rules
+from pipelines.elastic.aliases import load_rules
 
 Sort = Literal["relevance", "date"]
 MAX_QUERY_CHARS = 500

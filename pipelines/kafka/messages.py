@@ -2,7 +2,7 @@
 
 Like :class:`pipelines.model.Article` they are frozen pydantic models that ignore unknown fields
 (a v1 reader accepts what a later v1 producer adds) and carry ``schema`` and ``schema_version``;
-the JSON Schemas in ``schemas/`` are generated from them (:mod:`pipelines.contracts`).
+the JSON Schemas in ``schemas/`` are generated from them (:mod:`pipelines.kafka.contracts`).
 """
 
 from __future__ import annotations

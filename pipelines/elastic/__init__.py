@@ -1,0 +1,1 @@
+"""Elasticsearch: the client, the index template and the name-alias synonyms it installs."""

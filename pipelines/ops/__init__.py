@@ -1,0 +1,1 @@
+"""Operations glue: Airflow settings and runs, maintenance jobs, the demo."""

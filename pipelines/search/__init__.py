@@ -1,0 +1,1 @@
+"""Search: the query over the index, related stories and spelling suggestions."""
