@@ -74,7 +74,7 @@ def common_config(settings: Settings, role: str) -> dict[str, Any]:
     if settings.kafka_sasl_mechanism:
         config["sasl_mechanism"] = settings.kafka_sasl_mechanism
         config["sasl_plain_username"] = settings.kafka_username
-        config["sasl_plain_password"] = settings.kafka_password
+        config["sasl_plain_password"] = settings.secret("kafka_password")
     return config
 
 
