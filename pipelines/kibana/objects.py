@@ -30,10 +30,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipelines.config import PROJECT_ROOT
 from pipelines.elastic.template import DEFAULT_ALIAS
+from pipelines.resources import shipped
 
-SAVED_OBJECTS_FILE = PROJECT_ROOT / "infra" / "kibana" / "khabar-saved-objects.ndjson"
+SAVED_OBJECTS_FILE = shipped("kibana", "khabar-saved-objects.ndjson")
 
 DATA_VIEW_ID = "khabar-news-articles"
 #: same alias, no time field: articles without a publication date are invisible to any view
