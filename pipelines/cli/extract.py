@@ -28,7 +28,7 @@ def extract(
         None, help="when the page was fetched (anchors relative dates such as 'منذ ساعتين'); default now"
     ),
 ) -> None:
-    """Extract one saved page into an Article and print it as JSON (exit 2 if it holds no article)."""
+    """Extract one saved page into an Article and print it as JSON (exit 3 if it holds no article)."""
     raw = file.read_bytes()
     if file.suffix == ".gz":
         raw = gzip.decompress(raw)
