@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     kafka_username: str = ""
     kafka_password: SecretStr = SecretStr("")
     kafka_max_message_bytes: int = 2 * 1024 * 1024
+    # Seconds a client waits for the first broker before it gives up (kafka-python's default is 30).
+    kafka_bootstrap_timeout: float = 5.0
     topic_articles: str = "news.articles.v1"
     topic_pages: str = "news.pages.v1"
     topic_dlq: str = "news.dlq.v1"

@@ -162,7 +162,13 @@ def _root(
     except ConfigError as exc:
         typer.echo(f"khabar: error: {exc}", err=True)
         raise typer.Exit(ExitCode.USAGE) from None
-    setup_logging(level=log_level or settings.log_level, fmt=log_format)
+    level = log_level or settings.log_level
+    setup_logging(level=level, fmt=log_format)
+    if level.upper() != "DEBUG":
+        # A server that is down gets one line from LazyGroup.invoke; the client libraries' own retry
+        # warnings and errors would say the same at length (--log-level DEBUG shows them).
+        for name in ("kafka", "elastic_transport"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def main() -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import typer
 
-from pipelines.errors import KhabarError
+from pipelines.cli.failures import ExitCode
+from pipelines.errors import ExtractionError, KhabarError
 from pipelines.extract import extract_article
 from pipelines.fetch.charset import decode_html
 from pipelines.model import RawPage
@@ -54,5 +55,8 @@ def extract(
         typer.echo(
             json.dumps({"error": exc.error_class, "reason": exc.reason, "message": str(exc)}), err=True
         )
-        raise typer.Exit(2) from exc
+        # A page without an article is "nothing found" (3); anything else failed (1).
+        raise typer.Exit(
+            ExitCode.NOTHING_FOUND if isinstance(exc, ExtractionError) else ExitCode.FAILURE
+        ) from exc
     typer.echo(json.dumps(article.to_message(), ensure_ascii=False, indent=2))

@@ -50,6 +50,16 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
+def is_unreachable(exc: BaseException) -> bool:
+    """Is ``exc`` (or what it was raised from) a Kafka or Elasticsearch that cannot be reached?"""
+    return any(
+        _kind(err, "kafka", _KAFKA_DOWN)
+        or _kind(err, "elastic_transport", _ES_DOWN)
+        or _kind(err, "elasticsearch", _ES_DOWN)
+        for err in _chain(exc)
+    )
+
+
 def one_line_failure(exc: BaseException, settings: Any) -> Failure | None:
     """The line to print for ``exc`` and the exit code, or None for a bug (which keeps its traceback)."""
     from pipelines.errors import ConfigError, KhabarError

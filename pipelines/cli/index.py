@@ -13,6 +13,7 @@ from elasticsearch import ApiError, TransportError
 from rich.console import Console
 from rich.table import Table
 
+from pipelines.cli.failures import is_unreachable
 from pipelines.config import Settings, get_settings
 from pipelines.errors import KhabarError
 
@@ -32,6 +33,8 @@ def setup() -> None:
     try:
         report = setup_index(es_client(settings), settings)
     except (KhabarError, ApiError, TransportError) as exc:
+        if is_unreachable(exc):
+            raise  # one line from the CLI's failure handler
         console.print(f"[red]setup failed[/red]: {exc}", highlight=False)
         raise typer.Exit(1) from exc
     out.print_json(json.dumps(report, default=str))
@@ -149,6 +152,8 @@ def reindex() -> None:
     try:
         report = run_reindex(settings, progress=progress, stop=stop)
     except KhabarError as exc:
+        if is_unreachable(exc):
+            raise
         console.print(f"[red]reindex failed[/red]: {exc}", highlight=False)
         raise typer.Exit(1) from exc
     console.print(

@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from pipelines.cli.failures import is_unreachable
 from pipelines.kibana.checks import check_against_elasticsearch, reference_problems
 from pipelines.kibana.errors import KibanaError
 from pipelines.kibana.importer import ImportFailedError, ImportReport, KibanaAuth, dashboard_urls, import_file
@@ -117,6 +118,8 @@ def check(
     try:
         problems += check_against_elasticsearch(es_client(settings), index or settings.index_alias, objects)
     except Exception as exc:  # the mapping check needs Elasticsearch; say why it could not run
+        if is_unreachable(exc):
+            raise  # one line from the CLI's failure handler
         console.print(
             f"[red]cannot read the mapping[/red]: {type(exc).__name__}: {exc}",
             highlight=False,

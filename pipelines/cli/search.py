@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from pipelines.cli.failures import ExitCode
 from pipelines.config import get_settings
 from pipelines.elastic.client import es_client
 from pipelines.search.query import SearchResult, search, split_highlight
@@ -64,8 +65,10 @@ def search_command(
     )
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
-        return
-    render(result, Console())
+    else:
+        render(result, Console())
+    if result.total == 0:
+        raise typer.Exit(ExitCode.NOTHING_FOUND)
 
 
 def _marked(fragment: str) -> Text:
