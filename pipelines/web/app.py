@@ -26,6 +26,7 @@ from fastapi.templating import Jinja2Templates
 
 from pipelines.config import Settings, get_settings
 from pipelines.elastic.client import es_client
+from pipelines.logs import redact
 from pipelines.normalize.arabic import arabic_indic_digits
 from pipelines.search.query import MAX_QUERY_CHARS
 from pipelines.web.dates import arabic_date, arabic_day
@@ -162,5 +163,22 @@ def create_app(
         """Every form of an Arabic word matches (clitics, hamza, diacritics, digits); facets count the
         current results; ``suggestion`` offers another spelling when nothing is found."""
         return run_search(client, settings, params, timeout=timeout)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        """The process answers (a liveness probe: restart it when this fails)."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> JSONResponse:
+        """Elasticsearch answers a count on the alias (a readiness probe: send no traffic before).
+
+        A count needs only the read privilege the search page's own role has, not cluster monitor."""
+        try:
+            count = client.options(request_timeout=timeout).count(index=settings.index_alias)["count"]
+        except Exception as exc:  # any failure means "not ready"; the reason goes out without secrets
+            detail = redact(f"{type(exc).__name__}: {exc}")[:300]
+            return JSONResponse({"status": "unavailable", "detail": detail}, status_code=503)
+        return JSONResponse({"status": "ready", "index": settings.index_alias, "documents": count})
 
     return app
