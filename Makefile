@@ -67,6 +67,7 @@ stack-status: install
 
 # Needs ../shared/data (or KHABAR_DATA_DIR); the last three use the local stack.
 bench: install
+	$(BIN)/python bench/cli/run.py
 	$(BIN)/python bench/extraction/run.py
 	$(BIN)/khabar stack up
 	$(BIN)/python bench/publish/run.py
