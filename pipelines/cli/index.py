@@ -42,10 +42,12 @@ def setup() -> None:
 
 @app.command()
 def run(
-    group: str = typer.Option(None, help="Consumer group (default: KHABAR_INDEXER_GROUP)."),
+    group: str = typer.Option(None, envvar="KHABAR_INDEXER_GROUP", show_envvar=True, help="Consumer group."),
     until_caught_up: bool = typer.Option(False, "--until-caught-up", help="Exit once the group's lag is 0."),
     max_idle_seconds: float = typer.Option(None, help="Exit after this many seconds without a message."),
-    metrics_port: int = typer.Option(None, help="Prometheus port (default: KHABAR_METRICS_PORT; 0: off)."),
+    metrics_port: int = typer.Option(
+        None, envvar="KHABAR_METRICS_PORT", show_envvar=True, help="Prometheus port (0: off)."
+    ),
     publish_enriched: bool = typer.Option(
         False, "--publish-enriched", help="Also publish indexed documents to news.articles.enriched.v1."
     ),
@@ -106,7 +108,7 @@ def _setup_when_reachable(settings: Settings, stopping: threading.Event) -> bool
 
 @app.command()
 def status(
-    group: str = typer.Option(None, help="Consumer group (default: KHABAR_INDEXER_GROUP)."),
+    group: str = typer.Option(None, envvar="KHABAR_INDEXER_GROUP", show_envvar=True, help="Consumer group."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
 ) -> None:
     """Documents in the index, consumer lag per partition, and a running indexer's metrics."""

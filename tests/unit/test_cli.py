@@ -96,3 +96,14 @@ def test_khabar_log_format_json_is_honoured(monkeypatch: pytest.MonkeyPatch) -> 
     CliRunner().invoke(app, ["stack", "status", "--help"])
     formatters = [h.formatter for h in logging.getLogger().handlers if getattr(h, "_khabar", False)]
     assert [type(f) for f in formatters] == [JsonFormatter]
+
+
+def test_options_that_mirror_a_setting_show_its_variable() -> None:
+    for args, variable in (
+        (["index", "run", "--help"], "KHABAR_METRICS_PORT"),
+        (["index", "status", "--help"], "KHABAR_INDEXER_GROUP"),
+        (["scrape", "--help"], "KHABAR_SOURCES_FILE"),
+        (["kibana", "setup", "--help"], "KHABAR_KIBANA_API_KEY"),
+    ):
+        result = CliRunner().invoke(app, args, terminal_width=200)
+        assert variable in result.output, (args, result.output)
