@@ -42,7 +42,9 @@ def run(
     group: str = typer.Option(None, help="Consumer group (default: KHABAR_INDEXER_GROUP)."),
     until_caught_up: bool = typer.Option(False, "--until-caught-up", help="Exit once the group's lag is 0."),
     max_idle_seconds: float = typer.Option(None, help="Exit after this many seconds without a message."),
-    metrics_port: int = typer.Option(None, help="Prometheus port (default: KHABAR_METRICS_PORT; 0: off)."),
+    metrics_port: int = typer.Option(
+        None, help="Prometheus port (default: KHABAR_METRICS_PORT; 0: off; address: KHABAR_METRICS_ADDR)."
+    ),
     publish_enriched: bool = typer.Option(
         False, "--publish-enriched", help="Also publish indexed documents to news.articles.enriched.v1."
     ),
@@ -50,7 +52,7 @@ def run(
     setup_first: bool = typer.Option(True, "--setup/--no-setup", help="Run `index setup` before consuming."),
 ) -> None:
     """Consume news.articles.v1 and index every article (SIGTERM/SIGINT stop it cleanly)."""
-    from pipelines.indexer.metrics import IndexerMetrics, serve
+    from pipelines.indexer.metrics import IndexerMetrics, serve_from_settings
     from pipelines.indexer.service import IndexerService, RunOptions
 
     settings = get_settings()
@@ -69,7 +71,7 @@ def run(
     try:
         if setup_first and not _setup_when_reachable(settings, service.stopping):
             raise typer.Exit(1)
-        serve(metrics, settings.metrics_port if metrics_port is None else metrics_port)
+        serve_from_settings(metrics, settings, metrics_port)
         summary = service.run()
     except KhabarError as exc:
         console.print(f"[red]indexer failed[/red]: {exc}", highlight=False)
