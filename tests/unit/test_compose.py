@@ -596,6 +596,8 @@ def role_problems() -> list[str]:
         granted: set[str] = set()
         for entry in body.get("indices", []):
             granted |= set(entry["privileges"])
+            if set(entry["names"]) - {alias, f"{alias}-*"}:
+                problems.append(f"role {name}: {entry['names']} reach beyond {alias} and {alias}-*")
             for index in names:
                 if not any(fnmatch.fnmatchcase(index, pattern) for pattern in entry["names"]):
                     problems.append(f"role {name}: {entry['names']} does not cover {index}")
@@ -874,14 +876,20 @@ def test_security_check_finds_a_literal_secret_and_a_wrong_password_variable() -
     assert any("REDISCLI_AUTH is a literal" in p for p in problems), problems
 
 
-def test_role_check_finds_too_much_privilege(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("field", "extra", "expected"),
+    [("privileges", "manage", "index privileges"), ("names", "news-*", "reach beyond")],
+)
+def test_role_check_finds_too_much_privilege(
+    monkeypatch: pytest.MonkeyPatch, field: str, extra: str, expected: str
+) -> None:
     real = json.loads
 
     def widened(text: str | bytes, **kwargs: Any) -> Any:
         body = real(text, **kwargs)
         if isinstance(body, dict) and str(body.get("description", "")).startswith("khabar indexer"):
-            body["indices"][0]["privileges"].append("manage")
+            body["indices"][0][field].append(extra)
         return body
 
     monkeypatch.setattr(json, "loads", widened)
-    assert any("khabar_indexer" in p for p in role_problems())
+    assert any(p.startswith("role khabar_indexer") and expected in p for p in role_problems())

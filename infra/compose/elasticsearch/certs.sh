@@ -24,9 +24,10 @@ if [ ! -f "${nodes[-1]}/${nodes[-1]}.crt" ]; then
     --ca-cert ca/ca.crt --ca-key ca/ca.key
   unzip -o -q certs.zip && rm certs.zip
 fi
-# Elasticsearch runs as uid 1000; Kibana and khabar only read ca/ca.crt.
+# Elasticsearch runs as uid 1000 and alone reads the keys; Kibana and the khabar containers
+# (another uid, group 0) read only the certificates, ca/ca.crt above all.
 chown -R 1000:0 .
 find . -type d -exec chmod 755 {} +
-find . -type f -exec chmod 640 {} +
-chmod 644 ca/ca.crt
+find . -type f -exec chmod 644 {} +
+find . -type f -name '*.key' -exec chmod 600 {} +
 echo "certificates ready"
