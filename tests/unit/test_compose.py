@@ -270,6 +270,23 @@ def cli_envvars() -> frozenset[str]:
     return frozenset(found)
 
 
+def khabar_command_problem(words: list[str]) -> str | None:
+    """Why ``khabar WORDS...`` would not run (unknown command or option), or None."""
+    from pipelines.cli import app
+
+    command = typer.main.get_command(app)
+    ctx = command.context_class(command, info_name="khabar")
+    rest = list(words)
+    while rest and hasattr(command, "list_commands"):
+        sub = command.get_command(ctx, rest[0])
+        if sub is None:
+            return f"khabar has no command {' '.join(words[: len(words) - len(rest) + 1])!r}"
+        command, ctx, rest = sub, sub.context_class(sub, parent=ctx, info_name=rest[0]), rest[1:]
+    options = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}
+    unknown = [w.split("=")[0] for w in rest if w.startswith("-") and w.split("=")[0] not in options]
+    return f"khabar {' '.join(words)}: unknown option {unknown[0]}" if unknown else None
+
+
 # --------------------------------------------------------------------------- the checks
 
 Check = Callable[[Model], list[str]]
@@ -678,6 +695,21 @@ def env_file_problems(m: Model) -> list[str]:
     return problems
 
 
+def command_problems(m: Model) -> list[str]:
+    """Every ``khabar ...`` a service runs (as its entrypoint or inside its shell script) exists."""
+    problems = []
+    for name, svc in m.doc["services"].items():
+        words = command_words(svc)
+        calls = [words] if words[:1] == ["khabar"] else []
+        for text in words:
+            calls += [c.split() for c in re.findall(r"\bkhabar(?: [a-z][\w-]*| --?[\w-]+(?:=\S+)?)+", text)]
+        for call in calls:
+            problem = khabar_command_problem(call[1:])
+            if problem:
+                problems.append(f"{name}: {problem}")
+    return problems
+
+
 TOPOLOGIES = {"single": EXAMPLE_ENV, "cluster": CLUSTER_ENV}
 CHECKS: dict[str, Check] = {
     "versions": version_problems,
@@ -685,6 +717,7 @@ CHECKS: dict[str, Check] = {
     "ports": port_problems,
     "volumes": volume_problems,
     "builds": build_problems,
+    "commands": command_problems,
     "start order": start_order_problems,
     "security": security_problems,
     "topology": topology_problems,
@@ -828,6 +861,18 @@ PLANTED: list[tuple[str, Env, Callable[[dict[str, Any]], None], str]] = [
         EXAMPLE_ENV,
         lambda d: d["services"]["indexer"]["build"].update(dockerfile="infra/compose/nope.Dockerfile"),
         "nope",
+    ),
+    (
+        "commands",
+        EXAMPLE_ENV,
+        lambda d: d["services"]["indexer"].update(entrypoint=["khabar", "index", "runn"]),
+        "runn",
+    ),
+    (
+        "commands",
+        EXAMPLE_ENV,
+        lambda d: d["services"]["search"].update(entrypoint=["khabar", "serve", "--hots", "x"]),
+        "--hots",
     ),
     ("start order", EXAMPLE_ENV, lambda d: d["services"]["elasticsearch"].pop("depends_on"), "es-certs"),
     ("start order", EXAMPLE_ENV, lambda d: d["services"]["search"].pop("healthcheck"), "search"),
