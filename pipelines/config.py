@@ -105,6 +105,7 @@ class Settings(BaseSettings):
     bulk_max_bytes: int = 5 * 1024 * 1024
     bulk_max_seconds: float = 2.0
     metrics_port: int = 9464
+    metrics_addr: str = "127.0.0.1"
 
     # Logging: "json" for machines, "console" for people
     log_format: str = "json"

@@ -46,7 +46,10 @@ def run(
     until_caught_up: bool = typer.Option(False, "--until-caught-up", help="Exit once the group's lag is 0."),
     max_idle_seconds: float = typer.Option(None, help="Exit after this many seconds without a message."),
     metrics_port: int = typer.Option(
-        None, envvar="KHABAR_METRICS_PORT", show_envvar=True, help="Prometheus port (0: off)."
+        None,
+        envvar="KHABAR_METRICS_PORT",
+        show_envvar=True,
+        help="Prometheus port (0: off; the address is KHABAR_METRICS_ADDR).",
     ),
     publish_enriched: bool = typer.Option(
         False, "--publish-enriched", help="Also publish indexed documents to news.articles.enriched.v1."
@@ -55,7 +58,7 @@ def run(
     setup_first: bool = typer.Option(True, "--setup/--no-setup", help="Run `index setup` before consuming."),
 ) -> None:
     """Consume news.articles.v1 and index every article (SIGTERM/SIGINT stop it cleanly)."""
-    from pipelines.indexer.metrics import IndexerMetrics, serve
+    from pipelines.indexer.metrics import IndexerMetrics, serve_from_settings
     from pipelines.indexer.service import IndexerService, RunOptions
 
     settings = get_settings()
@@ -74,7 +77,7 @@ def run(
     try:
         if setup_first and not _setup_when_reachable(settings, service.stopping):
             raise typer.Exit(1)
-        serve(metrics, settings.metrics_port if metrics_port is None else metrics_port)
+        serve_from_settings(metrics, settings, metrics_port)
         summary = service.run()
     except KhabarError as exc:
         console.print(f"[red]indexer failed[/red]: {exc}", highlight=False)
