@@ -51,6 +51,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,7 @@ from latency_docs import load_documents
 from pipelines.config import PROJECT_ROOT, Settings
 from pipelines.elastic.client import es_client
 from pipelines.elastic.template import load_template
-from pipelines.search.query import build_request
+from pipelines.search.query import SearchQuery, build_request
 
 SEED = 20261129
 TEXT_FIELDS = ("title", "lead", "body")
@@ -224,10 +225,14 @@ def draw_queries(
     return out
 
 
-def khabar_request(query: Query, *, aggs: bool = True, highlight: bool = True) -> dict[str, Any]:
-    request = build_request(
-        query["text"], sources=query.get("sources"), since=query.get("since"), until=query.get("until")
+def _query(query: Query) -> SearchQuery:
+    return SearchQuery(
+        query["text"], sources=query.get("sources") or (), since=query.get("since"), until=query.get("until")
     )
+
+
+def khabar_request(query: Query, *, aggs: bool = True, highlight: bool = True) -> dict[str, Any]:
+    request = build_request(_query(query))
     if not aggs:
         request.pop("aggs")
     if not highlight:
@@ -239,9 +244,7 @@ def arabic_request(query: Query, *, aggs: bool = True) -> dict[str, Any]:
     """The shipped request's filters, sort, size, highlight and aggs around a plain multi_match."""
     request = khabar_request(query, aggs=aggs, highlight=aggs)
     # the shipped request's non-text filters (sources, dates): what it builds for an empty text
-    filters = build_request(
-        "", sources=query.get("sources"), since=query.get("since"), until=query.get("until")
-    )
+    filters = build_request(replace(_query(query), text=""))
     text = query["text"]
     if text.startswith('"') and text.endswith('"'):
         match = {"multi_match": {"query": text.strip('"'), "fields": PEER_FIELDS, "type": "phrase"}}

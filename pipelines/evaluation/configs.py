@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipelines.elastic.template import load_template
-from pipelines.search.query import build_request
+from pipelines.search.query import SearchQuery, build_request
 
 IndexBody = dict[str, Any]
 Request = dict[str, Any]
@@ -76,7 +76,7 @@ def khabar_index() -> IndexBody:
 
 
 def khabar_request(query: str, size: int) -> Request:
-    request = build_request(query, size=size)
+    request = build_request(SearchQuery(query, size=size))
     for key in ("aggs", "highlight", "sort", "track_total_hits", "collapse"):
         request.pop(key, None)
     request["_source"] = False

@@ -238,12 +238,12 @@ def run_indexer(settings: Settings) -> dict[str, Any]:
 
 def run_searches(settings: Settings, queries: tuple[str, ...] = QUERIES) -> dict[str, Any]:
     from pipelines.elastic.client import es_client
-    from pipelines.search.query import search
+    from pipelines.search.query import SearchQuery, search
 
     es = es_client(settings)
     try:
         es.indices.refresh(index=settings.index_alias)
-        return {q: search(es, settings, q, size=3).to_dict() for q in queries}
+        return {q: search(es, settings, SearchQuery(q, size=3)).to_dict() for q in queries}
     finally:
         es.close()
 
