@@ -14,22 +14,22 @@ import logging
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from croniter import croniter
 
 from pipelines.config import Settings, get_settings
 from pipelines.errors import ConfigError, FetchError, PublishError
-
-if TYPE_CHECKING:
-    from pipelines.fetch import CrawlState
-    from pipelines.ingest.scrape import ScrapeResult
-    from pipelines.sources import SourceConfig
+from pipelines.fetch import CrawlState
+from pipelines.ingest.publish import publish_articles
+from pipelines.ingest.scrape import ScrapeResult, scrape_source
+from pipelines.kafka.dlq import DeadLetterWriter
+from pipelines.sources import SourceConfig, load_sources, select_sources
 
 log = logging.getLogger(__name__)
 
 
 def _sources(sources_file: str | Path | None, settings: Settings | None = None) -> list[SourceConfig]:
-    from pipelines.sources import load_sources
-
     path = Path(sources_file) if sources_file else (settings or get_settings()).sources_file
     return load_sources(path)
 
@@ -48,8 +48,6 @@ def enabled_source_ids(
     own ``schedule`` is kept only when that schedule fires within this run's slot: the time since
     the DAG's previous fire time, up to ``run_after``. A source cannot run more often than the DAG.
     """
-    from pipelines.sources import select_sources
-
     sources = select_sources(_sources(sources_file, settings), only)
     if run_after is not None and dag_schedule and not only:
         start = _previous_fire(dag_schedule, run_after)
@@ -68,8 +66,6 @@ _ALWAYS = {None, "", "@once", "@continuous"}
 
 
 def _previous_fire(schedule: str, moment: datetime) -> datetime:
-    from croniter import croniter
-
     return croniter(_PRESET_CRON.get(schedule, schedule), moment).get_prev(datetime)
 
 
@@ -77,8 +73,6 @@ def is_due(schedule: str | None, start: datetime, end: datetime) -> bool:
     """Whether ``schedule`` (cron or preset; None: the DAG's own) fires in ``(start, end]``."""
     if schedule in _ALWAYS:
         return True
-    from croniter import croniter
-
     return croniter(_PRESET_CRON.get(schedule, schedule), start).get_next(datetime) <= end
 
 
@@ -94,10 +88,6 @@ def ingest_source(
     Raises (so the task fails and retries) when no feed, sitemap or listing of the source answered, or
     when Kafka did not acknowledge every article: re-publishing is harmless (key = article_id).
     """
-    from pipelines.fetch import CrawlState
-    from pipelines.ingest.publish import publish_articles
-    from pipelines.ingest.scrape import scrape_source
-
     by_id = {s.id: s for s in _sources(sources_file, settings)}
     if source_id not in by_id:
         raise ConfigError(f"unknown source id {source_id!r}", reason="unknown_source")
@@ -130,8 +120,6 @@ def ingest_source(
 
     dead_lettered = 0
     if errors:
-        from pipelines.kafka.dlq import DeadLetterWriter
-
         with DeadLetterWriter(settings) as dlq:
             for record in errors:
                 dlq.send(dlq.build(stage=record.stage, error=record, url=record.url))
