@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import signal
 import threading
 from dataclasses import asdict
@@ -14,13 +13,12 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines.cli.failures import is_unreachable
-from pipelines.config import Settings, get_settings
+from pipelines.config import get_settings
 from pipelines.errors import KhabarError
 
 app = typer.Typer(help="Index articles from Kafka into Elasticsearch.", no_args_is_help=True)
 console = Console(stderr=True)
 out = Console()
-log = logging.getLogger(__name__)
 
 
 @app.command()
@@ -58,8 +56,7 @@ def run(
     setup_first: bool = typer.Option(True, "--setup/--no-setup", help="Run `index setup` before consuming."),
 ) -> None:
     """Consume news.articles.v1 and index every article (SIGTERM/SIGINT stop it cleanly)."""
-    from pipelines.indexer.metrics import IndexerMetrics, serve_from_settings
-    from pipelines.indexer.service import IndexerService, RunOptions
+    from pipelines.indexer.service import RunOptions, run_indexer
 
     settings = get_settings()
     options = RunOptions.from_settings(
@@ -70,43 +67,12 @@ def run(
         publish_enriched=publish_enriched,
         max_doc_bytes=max_doc_bytes,
     )
-    metrics = IndexerMetrics()
-    service = IndexerService(settings, options, metrics=metrics)
-    signal.signal(signal.SIGTERM, service.stop)
-    signal.signal(signal.SIGINT, service.stop)
     try:
-        if setup_first and not _setup_when_reachable(settings, service.stopping):
-            raise typer.Exit(1)
-        serve_from_settings(metrics, settings, metrics_port)
-        summary = service.run()
+        summary = run_indexer(settings, options, metrics_port=metrics_port, setup_first=setup_first)
     except KhabarError as exc:
         console.print(f"[red]indexer failed[/red]: {exc}", highlight=False)
         raise typer.Exit(1) from exc
     out.print_json(json.dumps(asdict(summary)))
-
-
-def _setup_when_reachable(settings: Settings, stopping: threading.Event) -> bool:
-    """Run setup_index, waiting (with back-off) while Elasticsearch is unreachable or overloaded."""
-    from pipelines.elastic.client import es_client
-    from pipelines.elastic.template import setup_index
-    from pipelines.indexer.bulk import Backoff
-
-    backoff = Backoff()
-    es = es_client(settings, max_retries=0)
-    while not stopping.is_set():
-        try:
-            setup_index(es, settings)
-            return True
-        except (ApiError, TransportError) as exc:
-            status = getattr(getattr(exc, "meta", None), "status", None)
-            if isinstance(exc, ApiError) and status not in (429, 500, 502, 503, 504):
-                raise
-            delay = backoff.next_delay()
-            log.warning(
-                "elasticsearch not ready; retrying setup", extra={"error": str(exc)[:200], "delay_s": delay}
-            )
-            stopping.wait(delay)
-    return False
 
 
 @app.command()

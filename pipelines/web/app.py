@@ -29,6 +29,7 @@ from pipelines.elastic.client import es_client
 from pipelines.logs import redact
 from pipelines.normalize.arabic import arabic_indic_digits
 from pipelines.search.query import MAX_QUERY_CHARS
+from pipelines.sources import SAMPLE_SOURCES_FILE, load_sources
 from pipelines.web.dates import arabic_date, arabic_day
 from pipelines.web.highlight import whole_word_parts
 from pipelines.web.models import ErrorOut, SearchResponse
@@ -55,8 +56,6 @@ def text_dir(text: str | None) -> str:
 @cache
 def _source_names(sources_file: str) -> dict[str, str]:
     """source id -> outlet name, from the configured and the sample sources files (best effort)."""
-    from pipelines.sources import SAMPLE_SOURCES_FILE, load_sources
-
     names: dict[str, str] = {}
     for path in (SAMPLE_SOURCES_FILE, Path(sources_file)):
         try:
