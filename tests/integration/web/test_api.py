@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from web_helpers import WIRE_SOURCE, WebIndex
+from web_helpers import DOWN_PASSWORD, WIRE_SOURCE, WebIndex
 
 from pipelines.search.query import MAX_QUERY_CHARS
 from pipelines.search.suggest import candidates, without_clitics
@@ -162,6 +162,15 @@ def test_elasticsearch_down_is_a_503_with_a_message(down_url: str) -> None:
     page = _get(down_url, "/", q="سوريا")
     assert page.status_code == 503
     assert "Elasticsearch" in page.text and 'dir="rtl"' in page.text
+
+
+def test_503_never_shows_the_elasticsearch_password(down_url: str) -> None:
+    api = _get(down_url, q="سوريا")
+    page = _get(down_url, "/", q="سوريا")
+    assert api.status_code == page.status_code == 503
+    for text in (api.text, page.text):
+        assert DOWN_PASSWORD not in text
+        assert "khabar:***@127.0.0.1" in text  # the address stays useful to whoever reads it
 
 
 def test_openapi_schema_documents_the_api(web_url: str) -> None:
