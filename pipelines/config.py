@@ -76,7 +76,8 @@ class Settings:
     min_delay_seconds: float = 1.0
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
-    max_response_bytes: int = 10 * 1024 * 1024
+    max_response_bytes: int = 10 * 1024 * 1024  # after Content-Encoding is undone
+    fetch_deadline_seconds: float = 60.0  # one request, connect to last byte, headers included
     max_redirects: int = 5
     max_retries: int = 3
 
