@@ -111,7 +111,9 @@ class _Scrape:
             page = self.fetcher.fetch(
                 url, kind="page", policy=self.policy, validators=info.validators if info else None
             )
-        except KhabarError as exc:
+        except Exception as exc:  # fetcher bugs included: one page never stops the run
+            if not isinstance(exc, KhabarError):
+                log.exception("unexpected fetch error", extra={"source": source.id, "url": url})
             self.state.record_url(url, source_id=source.id, kind="page", status=_status_of(exc))
             return self.fail(exc, stage="fetch", url=url)
         if page.not_modified:
@@ -148,6 +150,20 @@ class _Scrape:
             self.counts["unchanged"] += 1
         return None
 
+    def forget_recorded(self) -> None:
+        ids = list(self.result.fetched_from)
+        if not ids:
+            return
+        try:
+            self.state.forget(ids, [self.result.fetched_from[i] for i in ids])
+        except Exception:
+            log.exception("could not forget unpublished articles", extra={"source": self.source.id})
+        else:
+            log.warning(
+                "scrape aborted: its new articles forgotten by the crawl state",
+                extra={"source": self.source.id, "count": len(ids)},
+            )
+
     def run(self, limit: int | None) -> ScrapeResult:
         source, counts = self.source, self.counts
         started = time.monotonic()
@@ -164,7 +180,13 @@ class _Scrape:
         counts["skipped"] = counts["found"] - len(todo)
         last_log = time.monotonic()
         for done, candidate in enumerate(todo, 1):
-            self.page(candidate)
+            try:
+                self.page(candidate)
+            except BaseException:
+                # Stopped half-way (crawl-state database down, interrupted): what this run recorded
+                # as seen was never handed to the publisher, so the next run must see it as new.
+                self.forget_recorded()
+                raise
             if done % _PROGRESS_EVERY == 0 or time.monotonic() - last_log > _PROGRESS_SECONDS:
                 last_log = time.monotonic()
                 log.info(
