@@ -74,24 +74,38 @@ class Prepared:
 
 
 def prepare(record: ConsumerRecord, to_document: ToDocument, *, max_doc_bytes: int) -> Prepared:
-    """Decode, validate (JSON Schema, then the model), enrich and serialize one record."""
-    base = Prepared(
-        TopicPartition(record.topic, record.partition),
-        record.offset,
-        key=record.key.decode("utf-8", errors="backslashreplace") if record.key else None,
-        trace_id=headers_dict(record.headers).get(H_TRACE_ID),
-    )
+    """Decode, validate (JSON Schema, then the model), enrich and serialize one record.
+
+    Never raises: whatever a record holds (100k-deep arrays, 5,000-digit numbers, odd headers)
+    ends as a failure with its reason and the raw payload, so the stream goes on.
+    """
+    base = Prepared(TopicPartition(record.topic, record.partition), record.offset)
+    try:
+        base = replace(
+            base,
+            key=record.key.decode("utf-8", errors="backslashreplace") if record.key else None,
+            trace_id=headers_dict(record.headers).get(H_TRACE_ID),
+        )
+        return _prepare(base, record.value, to_document, max_doc_bytes=max_doc_bytes)
+    except Exception as exc:
+        log.warning("unreadable record", extra={"offset": record.offset, "error": type(exc).__name__})
+        error = SchemaError(f"unreadable record: {type(exc).__name__}: {str(exc)[:500]}", reason="unreadable")
+        payload = _raw_payload(record.value) if isinstance(record.value, bytes) else None
+        return replace(base, failure=Failure("validate", error, payload))
+
+
+def _prepare(base: Prepared, raw: Any, to_document: ToDocument, *, max_doc_bytes: int) -> Prepared:
 
     def reject(stage: Stage, error: KhabarError, payload: Any) -> Prepared:
         return replace(base, failure=Failure(stage, error, payload, _ids(payload)))
 
-    raw = record.value
     if raw is None:
         return reject("validate", SchemaError("record has no value (tombstone)", reason="empty_value"), None)
     try:
         value = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return reject("validate", SchemaError(f"not JSON: {exc}", reason="not_json"), _raw_payload(raw))
+    except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, too deep, too many digits
+        message = f"not JSON: {type(exc).__name__}: {str(exc)[:500]}"
+        return reject("validate", SchemaError(message, reason="not_json"), _raw_payload(raw))
     errors = schema_errors(ARTICLE_SCHEMA, value)
     if errors:
         return reject("validate", SchemaError("; ".join(errors[:10]), reason="schema_invalid"), value)
