@@ -30,7 +30,7 @@ import httpx
 
 from pipelines.config import Settings
 from pipelines.errors import FetchError
-from pipelines.fetch.charset import decode_html
+from pipelines.fetch.charset import decode_html_counted
 from pipelines.fetch.inflate import ACCEPT_ENCODING, DecodeErrors, TooLargeError, capped, decoded, encodings
 from pipelines.fetch.network import GuardedBackend, Resolver, guarded
 from pipelines.fetch.politeness import HostRateLimiter, backoff, parse_retry_after
@@ -332,9 +332,11 @@ class Fetcher:
         if resp.status != 304 and not 200 <= resp.status < 300:
             raise FetchError(f"HTTP {resp.status} for {resp.url}", reason=f"http_{resp.status}")
         content_type = resp.headers.get("content-type", "")
-        text, charset = "", None
+        text, charset, replaced = "", None, 0
         if kind in ("page", "listing") and resp.status == 200:
-            text, charset = decode_html(resp.body, content_type)
+            text, charset, replaced = decode_html_counted(resp.body, content_type)
+            if replaced:
+                log.warning("stray bytes replaced while decoding", extra={"url": url, "replaced": replaced})
         return RawPage(
             url=url,
             final_url=resp.url,
@@ -346,6 +348,7 @@ class Fetcher:
             text=text,
             source_id=policy.source_id,
             not_modified=resp.status == 304,
+            decode_errors=replaced,
         )
 
 

@@ -11,7 +11,8 @@ Counts (``ScrapeResult.counts``, a plain dict of ints plus ``failed_by_reason``)
 and :data:`NOT_FOUND_RETRY`) or beyond ``limit``; ``fetched`` pages answered 200; ``not_modified`` pages answered 304;
 ``extracted`` pages that gave an article; ``new`` articles returned; ``unchanged`` articles whose
 content was already seen; ``failed`` error records (any stage); ``discovery_documents`` and
-``discovery_not_modified`` feeds/sitemaps/listings fetched or answered 304.
+``discovery_not_modified`` feeds/sitemaps/listings fetched or answered 304; ``decode_replaced``
+pages kept although a few stray bytes did not decode (replaced by U+FFFD, logged with the URL).
 """
 
 from __future__ import annotations
@@ -60,7 +61,12 @@ class ScrapeResult:
 
 def _new_counts() -> dict[str, Any]:
     keys = ("found", "skipped", "fetched", "not_modified", "extracted", "new", "unchanged", "failed")
-    return {**dict.fromkeys(keys, 0), "discovery_documents": 0, "discovery_not_modified": 0}
+    return {
+        **dict.fromkeys(keys, 0),
+        "discovery_documents": 0,
+        "discovery_not_modified": 0,
+        "decode_replaced": 0,
+    }
 
 
 def _with_hints(article: Article, candidate: Candidate) -> Article:
@@ -121,6 +127,8 @@ class _Scrape:
             self.state.record_url(url, source_id=source.id, kind="page", status=304, keep_validators=True)
             return None
         self.counts["fetched"] += 1
+        if page.decode_errors:
+            self.counts["decode_replaced"] += 1  # kept, with U+FFFD for the stray bytes
         try:
             from pipelines.extract import extract_article
 
