@@ -80,6 +80,10 @@ class Settings:
     fetch_deadline_seconds: float = 60.0  # one request, connect to last byte, headers included
     max_redirects: int = 5
     max_retries: int = 3
+    extract_max_bytes: int = 5 * 1024 * 1024  # HTML of one page (see pipelines/extract/budget.py)
+    extract_max_links: int = 10_000  # <a> tags in one page
+    extract_timeout_seconds: float = 30.0  # per page, in a worker process; 0: in-process, no limit
+    extract_memory_mb: int = 1024  # heap growth allowed to the extraction worker
 
     # Indexer
     indexer_group: str = "khabar-indexer"

@@ -130,9 +130,9 @@ class _Scrape:
         if page.decode_errors:
             self.counts["decode_replaced"] += 1  # kept, with U+FFFD for the stray bytes
         try:
-            from pipelines.extract import extract_article
+            from pipelines.extract.budget import shared_extractor
 
-            article = extract_article(
+            article = shared_extractor(self.settings).extract(
                 page, source_id=source.id, selectors=source.selector_map, timezone=source.timezone
             )
         except Exception as exc:  # extraction bugs included: one page never stops the run
