@@ -22,7 +22,8 @@ import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
+from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
@@ -143,6 +144,7 @@ class Fetcher:
             follow_redirects=False,  # each hop goes through the SSRF guard and loop detection
             transport=transport,
             event_hooks={"request": [self._count]},
+            cookies=CookieJar(policy=_AsciiCookies()),
         )
 
     def _count(self, _request: httpx.Request) -> None:
@@ -327,6 +329,8 @@ class Fetcher:
             raise FetchError(f"{url}: bad Content-Encoding: {exc}", reason="bad_encoding") from exc
         except httpx.HTTPError as exc:
             raise FetchError(f"{url}: {exc}", reason="http_error") from exc
+        except UnicodeError as exc:  # a header or URL httpx cannot encode
+            raise FetchError(f"{url}: {exc}", reason="bad_header") from exc
 
     def _page(self, url: str, resp: _Response, *, kind: Kind, policy: FetchPolicy) -> RawPage:
         if resp.status != 304 and not 200 <= resp.status < 300:
@@ -393,6 +397,16 @@ def _guarded_transport(backend: GuardedBackend) -> httpx.HTTPTransport:
         network_backend=backend,
     )
     return transport
+
+
+class _AsciiCookies(DefaultCookiePolicy):
+    """Cookies are kept per site as usual, except ones httpx could not send back: one non-ASCII
+    Set-Cookie would otherwise make every later request to that site fail with UnicodeEncodeError."""
+
+    def set_ok(self, cookie: Cookie, request: Any) -> bool:
+        if not (cookie.name or "").isascii() or not (cookie.value or "").isascii():
+            return False
+        return super().set_ok(cookie, request)
 
 
 def _refused(exc: BaseException) -> bool:

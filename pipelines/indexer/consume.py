@@ -29,6 +29,8 @@ from pipelines.model import ARTICLE_SCHEMA, Article, Stage
 log = logging.getLogger(__name__)
 
 ToDocument = Callable[[Article], dict[str, Any]]
+#: A failed record's payload nested deeper than this is dead-lettered as its raw text.
+MAX_PAYLOAD_DEPTH = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +99,8 @@ def prepare(record: ConsumerRecord, to_document: ToDocument, *, max_doc_bytes: i
 def _prepare(base: Prepared, raw: Any, to_document: ToDocument, *, max_doc_bytes: int) -> Prepared:
 
     def reject(stage: Stage, error: KhabarError, payload: Any) -> Prepared:
+        if _deeper_than(payload, MAX_PAYLOAD_DEPTH):  # the dead letter could not serialize it
+            payload = _raw_payload(raw)
         return replace(base, failure=Failure(stage, error, payload, _ids(payload)))
 
     if raw is None:
@@ -123,6 +127,18 @@ def _prepare(base: Prepared, raw: Any, to_document: ToDocument, *, max_doc_bytes
         message = f"document is {doc.size} bytes, more than the {max_doc_bytes} allowed"
         return reject("index", IndexingError(message, reason="document_too_large"), value)
     return replace(base, doc=doc, value=value)
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether JSON ``value`` nests more than ``limit`` levels (walked without recursion)."""
+    level: list[Any] = [value]
+    for _ in range(limit):
+        level = [
+            c for v in level if isinstance(v, dict | list) for c in (v.values() if isinstance(v, dict) else v)
+        ]
+        if not level:
+            return False
+    return True
 
 
 def _ids(value: Any) -> dict[str, str]:
