@@ -20,7 +20,7 @@ import pytest
 from elasticsearch import Elasticsearch
 from web_helpers import DOWN_PASSWORD, SEED_SLUG, Server, WebIndex, chromium_driver, wire_copy
 
-from pipelines.config import Settings
+from pipelines.config import Settings, get_settings
 from pipelines.elastic.template import delete_alias_and_indices
 from pipelines.ingest.scrape import scrape_source
 from pipelines.sample_site import SampleSite, sample_sources
@@ -31,7 +31,7 @@ def web_index(
     es: Elasticsearch, tmp_path_factory: pytest.TempPathFactory, index_articles: Callable[..., list[dict]]
 ) -> Iterator[WebIndex]:
     home = tmp_path_factory.mktemp("web-home")
-    settings = Settings(
+    settings = get_settings().with_overrides(  # the session's Elasticsearch, not the default port
         home=home,
         state_url=f"sqlite:///{home / 'crawl-state.sqlite3'}",
         connect_timeout=2.0,
