@@ -11,18 +11,19 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import fast_settings
 from hostile_server import HostileServer, hostile_server, raw
-from hypothesis import HealthCheck, given, settings as hsettings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
 from pages import serve_article, serve_feed, source_on
 from strategies import responses
 
-from conftest import fast_settings
 from pipelines.config import Settings
 from pipelines.ingest.run import ingest_source
 from pipelines.kafka.topics import ensure_topics
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
-from publish_fixtures import consume_all, delete_topics, unique_settings  # noqa: E402
+from publish_fixtures import consume_all, delete_topics, unique_settings
 
 pytestmark = pytest.mark.integration
 
