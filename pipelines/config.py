@@ -46,6 +46,9 @@ class Settings:
     kafka_sasl_mechanism: str = ""
     kafka_username: str = ""
     kafka_password: str = ""  # secret: never logged
+    kafka_ssl_cafile: str = ""  # CA bundle that signed the brokers' certificates (SSL, SASL_SSL)
+    kafka_ssl_certfile: str = ""  # client certificate (mutual TLS), PEM
+    kafka_ssl_keyfile: str = ""  # its private key, PEM
     kafka_max_message_bytes: int = 2 * 1024 * 1024
     topic_articles: str = "news.articles.v1"
     topic_pages: str = "news.pages.v1"
@@ -60,6 +63,8 @@ class Settings:
     es_password: str = ""  # secret: never logged
     es_api_key: str = ""  # secret: never logged
     es_ca_certs: str = ""
+    es_client_cert: str = ""  # client certificate (mutual TLS), PEM
+    es_client_key: str = ""  # its private key, PEM
     index_alias: str = "news-articles"
 
     # Local stack (khabar stack up)
