@@ -45,7 +45,7 @@ def _serve(tmp: Path, *, require_client_cert: bool) -> Iterator[TlsEs]:
     state = TlsEs("", ca, client_pair)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             state.seen_auth.append(self.headers.get("Authorization", ""))
             peer = self.connection.getpeercert() or {}
             cn = [v for rdn in peer.get("subject", ()) for k, v in rdn if k == "commonName"]
