@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from pipelines.errors import StackError
-from pipelines.stack import maven
+from pipelines.stack import kafka_security, maven
 from pipelines.stack.process import port_open
 from pipelines.stack.service import LocalService, Progress
 
@@ -112,6 +112,7 @@ class KafkaService(LocalService):
             "auto.create.topics.enable": "true",
             "log.retention.hours": "168",
         }
+        settings |= kafka_security.listener_properties(self)  # SASL_SSL listener, SCRAM, ACLs
         lines = [
             "# Written by `khabar stack up` (pipelines/stack/kafka.py) on every start; edit that instead."
         ]
