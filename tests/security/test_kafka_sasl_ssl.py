@@ -4,15 +4,19 @@ without credentials, and the indexer writing where it may not, are refused."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from article_factory import make_article
+from elasticsearch import Elasticsearch
 from kafka import KafkaProducer
 from kafka.errors import KafkaError, TopicAuthorizationFailedError
 
 from pipelines.config import Settings, get_settings
+from pipelines.elastic.template import delete_alias_and_indices, setup_index
+from pipelines.indexer.service import IndexerService, RunOptions
 from pipelines.ingest.publish import publish_articles
 from pipelines.kafka.clients import make_producer, read_topic
 from pipelines.kafka.topics import ensure_topics
@@ -67,3 +71,24 @@ def test_indexer_may_not_write_articles(secure: Settings) -> None:
         dlq.send(secure.topic_dlq, b"{}").get(timeout=15)  # the DLQ it may write
     finally:
         dlq.close(timeout=2)
+
+
+def test_indexer_indexes_what_the_scraper_published_over_sasl_ssl(
+    secure: Settings, es: Elasticsearch, tmp_path: Path
+) -> None:
+    alias = f"khabar-test-sasl-{uuid.uuid4().hex[:8]}"
+    scraper = kafka_security.role_settings(secure, "scraper").with_overrides(home=tmp_path)
+    indexer = kafka_security.role_settings(secure, "indexer").with_overrides(
+        home=tmp_path, index_alias=alias, es_url=secure.es_url
+    )
+    article = make_article(int(uuid.uuid4().int % 10**6))
+    assert all(o.ok for o in publish_articles([article], scraper))
+    setup_index(es, indexer)
+    try:
+        summary = IndexerService(
+            indexer, RunOptions.from_settings(indexer, until_caught_up=True), es=es
+        ).run()
+        es.indices.refresh(index=alias)
+        assert es.get(index=alias, id=article.article_id)["found"], summary
+    finally:
+        delete_alias_and_indices(es, alias)
