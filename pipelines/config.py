@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     kafka_sasl_mechanism: str = ""
     kafka_username: str = ""
     kafka_password: SecretStr = SecretStr("")
+    kafka_ssl_cafile: str = ""  # CA bundle that signed the brokers' certificates (SSL, SASL_SSL)
+    kafka_ssl_certfile: str = ""  # client certificate (mutual TLS), PEM
+    kafka_ssl_keyfile: str = ""  # its private key, PEM
     kafka_max_message_bytes: int = 2 * 1024 * 1024
     # Seconds a client waits for the first broker before it gives up (kafka-python's default is 30).
     kafka_bootstrap_timeout: float = 5.0
@@ -79,6 +82,8 @@ class Settings(BaseSettings):
     es_password: SecretStr = SecretStr("")
     es_api_key: SecretStr = SecretStr("")
     es_ca_certs: str = ""
+    es_client_cert: str = ""  # client certificate (mutual TLS), PEM
+    es_client_key: str = ""  # its private key, PEM
     index_alias: str = "news-articles"
 
     # Local stack (khabar stack up)
@@ -95,9 +100,14 @@ class Settings(BaseSettings):
     min_delay_seconds: float = 1.0
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
-    max_response_bytes: int = 10 * 1024 * 1024
+    max_response_bytes: int = 10 * 1024 * 1024  # after Content-Encoding is undone
+    fetch_deadline_seconds: float = 60.0  # one request, connect to last byte, headers included
     max_redirects: int = 5
     max_retries: int = 3
+    extract_max_bytes: int = 5 * 1024 * 1024  # HTML of one page (see pipelines/extract/budget.py)
+    extract_max_links: int = 10_000  # <a> tags in one page
+    extract_timeout_seconds: float = 30.0  # per page, in a worker process; 0: in-process, no limit
+    extract_memory_mb: int = 1024  # heap growth allowed to the extraction worker
 
     # Indexer
     indexer_group: str = "khabar-indexer"

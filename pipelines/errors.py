@@ -18,6 +18,12 @@ so counters and dead letters group by it; the class name is the ``error_class``.
 
 from __future__ import annotations
 
+from typing import Any
+
+
+def _rebuild(cls: type[KhabarError], message: str, reason: str, transient: bool) -> KhabarError:
+    return cls(message, reason=reason, transient=transient)
+
 
 class KhabarError(Exception):
     """Root of every error khabar raises on purpose."""
@@ -32,6 +38,10 @@ class KhabarError(Exception):
             self.reason = reason
         if transient is not None:
             self.transient = transient
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled across processes (the extraction worker): keep reason and transient
+        return (_rebuild, (type(self), str(self), self.reason, self.transient))
 
     @property
     def error_class(self) -> str:

@@ -124,6 +124,8 @@ class RawPage(_Record):
     fetched_at: AwareDatetime = Field(default_factory=utcnow)
     source_id: str = ""
     not_modified: bool = False
+    #: bytes that did not decode with ``charset`` and were replaced by U+FFFD (stray bytes)
+    decode_errors: int = 0
 
 
 Stage = Literal[

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import gzip
 import json
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 
 from pipelines.cli.failures import ExitCode
+from pipelines.config import get_settings
 from pipelines.errors import ExtractionError, KhabarError
 from pipelines.extract import extract_article
 from pipelines.fetch.charset import decode_html
+from pipelines.fetch.inflate import TooLargeError, gunzip
 from pipelines.model import RawPage
 
 app = typer.Typer()
@@ -30,9 +33,17 @@ def extract(
     ),
 ) -> None:
     """Extract one saved page into an Article and print it as JSON (exit 3 if it holds no article)."""
+    cap = get_settings().max_response_bytes  # the fetcher's cap: a page it would never have kept
+    if file.stat().st_size > cap:
+        _fail("FetchError", "too_large", f"{file} is larger than {cap} bytes (KHABAR_MAX_RESPONSE_BYTES)")
     raw = file.read_bytes()
     if file.suffix == ".gz":
-        raw = gzip.decompress(raw)
+        try:
+            raw = gunzip(raw, cap)
+        except TooLargeError as exc:
+            _fail("FetchError", "too_large", f"{file}: {exc} (KHABAR_MAX_RESPONSE_BYTES)")
+        except zlib.error as exc:
+            _fail("FetchError", "bad_encoding", f"{file}: broken gzip: {exc}")
     when = fetched_at or datetime.now(UTC)
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
@@ -52,11 +63,13 @@ def extract(
         )
         article = extract_article(page, source_id=source_id, timezone=timezone)
     except KhabarError as exc:
-        typer.echo(
-            json.dumps({"error": exc.error_class, "reason": exc.reason, "message": str(exc)}), err=True
-        )
         # A page without an article is "nothing found" (3); anything else failed (1).
-        raise typer.Exit(
-            ExitCode.NOTHING_FOUND if isinstance(exc, ExtractionError) else ExitCode.FAILURE
-        ) from exc
+        code = ExitCode.NOTHING_FOUND if isinstance(exc, ExtractionError) else ExitCode.FAILURE
+        _fail(exc.error_class, exc.reason, str(exc), code)
     typer.echo(json.dumps(article.to_message(), ensure_ascii=False, indent=2))
+
+
+def _fail(error: str, reason: str, message: str, code: int = ExitCode.FAILURE) -> NoReturn:
+    """The error as one JSON object on stderr, then exit ``code``."""
+    typer.echo(json.dumps({"error": error, "reason": reason, "message": message}), err=True)
+    raise typer.Exit(code)

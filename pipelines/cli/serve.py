@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from pipelines.config import get_settings
+from pipelines.redact import redact_url
 
 app = typer.Typer()
 
@@ -20,5 +21,7 @@ def serve_command(
     from pipelines.web import create_app
 
     settings = get_settings()
-    typer.echo(f"khabar search on http://{host}:{port}/ (index {settings.index_alias} at {settings.es_url})")
+    typer.echo(
+        f"khabar search on http://{host}:{port}/ (index {settings.index_alias} at {redact_url(settings.es_url)})"
+    )
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)

@@ -26,5 +26,8 @@ def es_client(settings: Settings, **overrides: Any) -> Elasticsearch:
         options["basic_auth"] = (settings.es_username, settings.secret("es_password"))
     if settings.es_ca_certs:
         options["ca_certs"] = settings.es_ca_certs
+    if settings.es_client_cert:
+        options["client_cert"] = settings.es_client_cert
+        options["client_key"] = settings.es_client_key or None
     options.update(overrides)
     return Elasticsearch(settings.es_url, **options)

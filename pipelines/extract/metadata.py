@@ -81,12 +81,14 @@ def _load_json_ld(raw: str) -> Any:
     raw = raw.removeprefix("//<![CDATA[").removesuffix("//]]>").strip()
     try:
         return json.loads(raw, strict=False)
+    except RecursionError:  # nested deeper than any real article: no metadata from it
+        return None
     except ValueError:
         # Frequent CMS slips: trailing commas, raw newlines inside strings.
         fixed = re.sub(r",\s*([}\]])", r"\1", raw.replace("\n", " ").replace("\r", " "))
         try:
             return json.loads(fixed, strict=False)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
 
 
@@ -113,9 +115,11 @@ def json_ld_article(scripts: list[Tag]) -> dict | None:
     """The page's article object from JSON-LD, the one with the most text if there are several."""
     articles = []
     for script in scripts:
-        for node in _nodes(_load_json_ld(script.string or script.get_text() or "")):
-            if _types(node) & ARTICLE_TYPES:
-                articles.append(node)
+        try:
+            nodes = list(_nodes(_load_json_ld(script.string or script.get_text() or "")))
+        except RecursionError:  # @graph inside @graph... hundreds deep: a hostile page, skip it
+            continue
+        articles += [node for node in nodes if _types(node) & ARTICLE_TYPES]
     if not articles:
         return None
     return max(articles, key=lambda n: (len(_text(n.get("articleBody"))), bool(n.get("headline"))))

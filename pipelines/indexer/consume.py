@@ -29,6 +29,8 @@ from pipelines.model import ARTICLE_SCHEMA, Article, Stage
 log = logging.getLogger(__name__)
 
 ToDocument = Callable[[Article], dict[str, Any]]
+#: A failed record's payload nested deeper than this is dead-lettered as its raw text.
+MAX_PAYLOAD_DEPTH = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,24 +76,40 @@ class Prepared:
 
 
 def prepare(record: ConsumerRecord, to_document: ToDocument, *, max_doc_bytes: int) -> Prepared:
-    """Decode, validate (JSON Schema, then the model), enrich and serialize one record."""
-    base = Prepared(
-        TopicPartition(record.topic, record.partition),
-        record.offset,
-        key=record.key.decode("utf-8", errors="backslashreplace") if record.key else None,
-        trace_id=headers_dict(record.headers).get(H_TRACE_ID),
-    )
+    """Decode, validate (JSON Schema, then the model), enrich and serialize one record.
+
+    Never raises: whatever a record holds (100k-deep arrays, 5,000-digit numbers, odd headers)
+    ends as a failure with its reason and the raw payload, so the stream goes on.
+    """
+    base = Prepared(TopicPartition(record.topic, record.partition), record.offset)
+    try:
+        base = replace(
+            base,
+            key=record.key.decode("utf-8", errors="backslashreplace") if record.key else None,
+            trace_id=headers_dict(record.headers).get(H_TRACE_ID),
+        )
+        return _prepare(base, record.value, to_document, max_doc_bytes=max_doc_bytes)
+    except Exception as exc:
+        log.warning("unreadable record", extra={"offset": record.offset, "error": type(exc).__name__})
+        error = SchemaError(f"unreadable record: {type(exc).__name__}: {str(exc)[:500]}", reason="unreadable")
+        payload = _raw_payload(record.value) if isinstance(record.value, bytes) else None
+        return replace(base, failure=Failure("validate", error, payload))
+
+
+def _prepare(base: Prepared, raw: Any, to_document: ToDocument, *, max_doc_bytes: int) -> Prepared:
 
     def reject(stage: Stage, error: KhabarError, payload: Any) -> Prepared:
+        if _deeper_than(payload, MAX_PAYLOAD_DEPTH):  # the dead letter could not serialize it
+            payload = _raw_payload(raw)
         return replace(base, failure=Failure(stage, error, payload, _ids(payload)))
 
-    raw = record.value
     if raw is None:
         return reject("validate", SchemaError("record has no value (tombstone)", reason="empty_value"), None)
     try:
         value = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return reject("validate", SchemaError(f"not JSON: {exc}", reason="not_json"), _raw_payload(raw))
+    except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, too deep, too many digits
+        message = f"not JSON: {type(exc).__name__}: {str(exc)[:500]}"
+        return reject("validate", SchemaError(message, reason="not_json"), _raw_payload(raw))
     errors = schema_errors(ARTICLE_SCHEMA, value)
     if errors:
         return reject("validate", SchemaError("; ".join(errors[:10]), reason="schema_invalid"), value)
@@ -109,6 +127,18 @@ def prepare(record: ConsumerRecord, to_document: ToDocument, *, max_doc_bytes: i
         message = f"document is {doc.size} bytes, more than the {max_doc_bytes} allowed"
         return reject("index", IndexingError(message, reason="document_too_large"), value)
     return replace(base, doc=doc, value=value)
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether JSON ``value`` nests more than ``limit`` levels (walked without recursion)."""
+    level: list[Any] = [value]
+    for _ in range(limit):
+        level = [
+            c for v in level if isinstance(v, dict | list) for c in (v.values() if isinstance(v, dict) else v)
+        ]
+        if not level:
+            return False
+    return True
 
 
 def _ids(value: Any) -> dict[str, str]:

@@ -18,9 +18,9 @@ new there). Sitemap indexes are the exception: always fetched in full, their chi
 
 from __future__ import annotations
 
-import gzip
 import logging
 import time
+import zlib
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Literal
@@ -32,6 +32,7 @@ from lxml import etree
 
 from pipelines.errors import KhabarError, ParseError
 from pipelines.fetch import CrawlState, Fetcher, FetchPolicy, validators_of
+from pipelines.fetch.inflate import TooLargeError, gunzip
 from pipelines.model import ErrorRecord, RawPage
 from pipelines.normalize.urls import canonicalize_url
 from pipelines.sources import SourceConfig
@@ -41,6 +42,8 @@ log = logging.getLogger(__name__)
 Method = Literal["feed", "sitemap", "listing"]
 MAX_CHILD_SITEMAPS = 10
 MAX_SITEMAP_DEPTH = 2
+#: A gzipped sitemap is inflated to at most this (the sitemaps.org limit for one sitemap file).
+MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 _HARMLESS_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
 
@@ -119,8 +122,10 @@ def parse_feed(
 def _xml_root(body: bytes, url: str) -> etree._Element:
     if body[:2] == b"\x1f\x8b":
         try:
-            body = gzip.decompress(body)
-        except (OSError, EOFError) as exc:
+            body = gunzip(body, MAX_SITEMAP_BYTES)
+        except TooLargeError as exc:
+            raise ParseError(f"{url}: gzipped sitemap {exc}", reason="too_large") from exc
+        except zlib.error as exc:
             raise ParseError(f"{url}: broken gzip: {exc}", reason="malformed_sitemap") from exc
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
@@ -244,7 +249,11 @@ class _Run:
         for child in children[:MAX_CHILD_SITEMAPS]:
             try:
                 self.sitemap(child, depth + 1)
-            except KhabarError as exc:
+            except Exception as exc:  # one child never stops its siblings
+                if not isinstance(exc, KhabarError):
+                    log.exception(
+                        "unexpected discovery error", extra={"source": self.source.id, "url": child}
+                    )
                 self.fail(exc, child)
 
     def listing(self, url: str, selector: str) -> None:

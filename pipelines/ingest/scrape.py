@@ -11,7 +11,8 @@ Counts (``ScrapeResult.counts``, a plain dict of ints plus ``failed_by_reason``)
 and :data:`NOT_FOUND_RETRY`) or beyond ``limit``; ``fetched`` pages answered 200; ``not_modified`` pages answered 304;
 ``extracted`` pages that gave an article; ``new`` articles returned; ``unchanged`` articles whose
 content was already seen; ``failed`` error records (any stage); ``discovery_documents`` and
-``discovery_not_modified`` feeds/sitemaps/listings fetched or answered 304.
+``discovery_not_modified`` feeds/sitemaps/listings fetched or answered 304; ``decode_replaced``
+pages kept although a few stray bytes did not decode (replaced by U+FFFD, logged with the URL).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 
 from pipelines.config import Settings
 from pipelines.errors import KhabarError
-from pipelines.extract import extract_article
+from pipelines.extract.budget import shared_extractor
 from pipelines.fetch import CrawlState, Fetcher, FetchPolicy, validators_of
 from pipelines.ingest.discover import Candidate, discover
 from pipelines.model import Article, ErrorRecord, RawPage, Stage
@@ -61,7 +62,12 @@ class ScrapeResult:
 
 def _new_counts() -> dict[str, Any]:
     keys = ("found", "skipped", "fetched", "not_modified", "extracted", "new", "unchanged", "failed")
-    return {**dict.fromkeys(keys, 0), "discovery_documents": 0, "discovery_not_modified": 0}
+    return {
+        **dict.fromkeys(keys, 0),
+        "discovery_documents": 0,
+        "discovery_not_modified": 0,
+        "decode_replaced": 0,
+    }
 
 
 def _with_hints(article: Article, candidate: Candidate) -> Article:
@@ -112,7 +118,9 @@ class _Scrape:
             page = self.fetcher.fetch(
                 url, kind="page", policy=self.policy, validators=info.validators if info else None
             )
-        except KhabarError as exc:
+        except Exception as exc:  # fetcher bugs included: one page never stops the run
+            if not isinstance(exc, KhabarError):
+                log.exception("unexpected fetch error", extra={"source": source.id, "url": url})
             self.state.record_url(url, source_id=source.id, kind="page", status=_status_of(exc))
             return self.fail(exc, stage="fetch", url=url)
         if page.not_modified:
@@ -120,8 +128,10 @@ class _Scrape:
             self.state.record_url(url, source_id=source.id, kind="page", status=304, keep_validators=True)
             return None
         self.counts["fetched"] += 1
+        if page.decode_errors:
+            self.counts["decode_replaced"] += 1  # kept, with U+FFFD for the stray bytes
         try:
-            article = extract_article(
+            article = shared_extractor(self.settings).extract(
                 page, source_id=source.id, selectors=source.selector_map, timezone=source.timezone
             )
         except Exception as exc:  # extraction bugs included: one page never stops the run
@@ -147,6 +157,20 @@ class _Scrape:
             self.counts["unchanged"] += 1
         return None
 
+    def forget_recorded(self) -> None:
+        ids = list(self.result.fetched_from)
+        if not ids:
+            return
+        try:
+            self.state.forget(ids, [self.result.fetched_from[i] for i in ids])
+        except Exception:
+            log.exception("could not forget unpublished articles", extra={"source": self.source.id})
+        else:
+            log.warning(
+                "scrape aborted: its new articles forgotten by the crawl state",
+                extra={"source": self.source.id, "count": len(ids)},
+            )
+
     def run(self, limit: int | None) -> ScrapeResult:
         source, counts = self.source, self.counts
         started = time.monotonic()
@@ -163,7 +187,13 @@ class _Scrape:
         counts["skipped"] = counts["found"] - len(todo)
         last_log = time.monotonic()
         for done, candidate in enumerate(todo, 1):
-            self.page(candidate)
+            try:
+                self.page(candidate)
+            except BaseException:
+                # Stopped half-way (crawl-state database down, interrupted): what this run recorded
+                # as seen was never handed to the publisher, so the next run must see it as new.
+                self.forget_recorded()
+                raise
             if done % _PROGRESS_EVERY == 0 or time.monotonic() - last_log > _PROGRESS_SECONDS:
                 last_log = time.monotonic()
                 log.info(

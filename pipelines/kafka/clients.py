@@ -65,7 +65,8 @@ def client_id(role: str) -> str:
 
 
 def common_config(settings: Settings, role: str) -> dict[str, Any]:
-    """Connection settings shared by every client: bootstrap, security, SASL, client id."""
+    """Connection settings shared by every client: bootstrap, security, SASL (PLAIN or SCRAM: the
+    same username/password options in kafka-python), TLS files, client id."""
     config: dict[str, Any] = {
         "bootstrap_servers": [s.strip() for s in settings.kafka_bootstrap.split(",") if s.strip()],
         "client_id": client_id(role),
@@ -77,6 +78,9 @@ def common_config(settings: Settings, role: str) -> dict[str, Any]:
         config["sasl_mechanism"] = settings.kafka_sasl_mechanism
         config["sasl_plain_username"] = settings.kafka_username
         config["sasl_plain_password"] = settings.secret("kafka_password")
+    for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
+        if getattr(settings, f"kafka_{name}"):
+            config[name] = getattr(settings, f"kafka_{name}")
     return config
 
 

@@ -96,7 +96,7 @@ _UNITS = {
     "شهر": "months", "اشهر": "months", "شهور": "months", "شهرين": "months", "شهران": "months",
 }  # fmt: skip
 _RELATIVE = re.compile(
-    rf"(?:منذ|قبل)\s+(?:(?P<n>\d+|بضع|عده)\s+)?(?P<unit>{'|'.join(sorted(_UNITS, key=len, reverse=True))}){_E}"
+    rf"(?:منذ|قبل)\s+(?:(?P<n>\d{{1,6}}|بضع|عده)\s+)?(?P<unit>{'|'.join(sorted(_UNITS, key=len, reverse=True))}){_E}"
 )
 
 
@@ -135,9 +135,12 @@ def _relative(text: str, now: datetime) -> datetime | None:
             count = 3
         else:
             count = 1
-        if unit == "months":
-            return now - timedelta(days=30 * count)
-        return now - timedelta(**{unit: count})
+        try:
+            if unit == "months":
+                return now - timedelta(days=30 * count)
+            return now - timedelta(**{unit: count})
+        except OverflowError:  # "منذ 999999 يوم": before year 1, not a date
+            return None
     if re.search(rf"{_W}(?:امس|البارحه){_E}", text):
         return (now - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     return None

@@ -8,12 +8,13 @@ Connection fields used:
 
 ``khabar_kafka``
     host + port (or extra ``bootstrap_servers``, comma separated, for several brokers),
-    login + password (SASL), extra ``security_protocol`` and ``sasl_mechanism``
+    login + password (SASL), extras ``security_protocol``, ``sasl_mechanism``, ``ssl_cafile``,
+    ``ssl_certfile``, ``ssl_keyfile``
     (defaults with a login: ``SASL_PLAINTEXT`` and ``PLAIN``).
 ``khabar_elasticsearch``
     host (a full URL, or a host name with port; scheme from extra ``scheme``, the schema field
     or the connection type when ``http``/``https``),
-    login + password, extra ``api_key`` and ``ca_certs``.
+    login + password, extras ``api_key``, ``ca_certs``, ``client_cert``, ``client_key``.
 """
 
 from __future__ import annotations
@@ -113,6 +114,9 @@ def kafka_overrides(conn: ConnectionLike) -> dict[str, Any]:
         out["kafka_security_protocol"] = str(extra["security_protocol"])
     if extra.get("sasl_mechanism"):
         out["kafka_sasl_mechanism"] = str(extra["sasl_mechanism"])
+    for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
+        if extra.get(name):
+            out[f"kafka_{name}"] = str(extra[name])
     return out
 
 
@@ -135,6 +139,9 @@ def es_overrides(conn: ConnectionLike) -> dict[str, Any]:
         out["es_api_key"] = str(extra["api_key"])
     if extra.get("ca_certs"):
         out["es_ca_certs"] = str(extra["ca_certs"])
+    for name in ("client_cert", "client_key"):
+        if extra.get(name):
+            out[f"es_{name}"] = str(extra[name])
     return out
 
 

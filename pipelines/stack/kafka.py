@@ -10,7 +10,7 @@ from pathlib import Path
 from kafka import KafkaAdminClient
 
 from pipelines.errors import StackError
-from pipelines.stack import maven
+from pipelines.stack import kafka_security, maven
 from pipelines.stack.process import port_open
 from pipelines.stack.service import LocalService, Progress
 
@@ -34,7 +34,7 @@ class KafkaService(LocalService):
 
     @property
     def ports(self) -> list[int]:
-        return [self.port, self.controller_port]
+        return [self.port, self.controller_port, kafka_security.secure_port(self.settings)]
 
     @property
     def address(self) -> str:
@@ -113,6 +113,7 @@ class KafkaService(LocalService):
             "auto.create.topics.enable": "true",
             "log.retention.hours": "168",
         }
+        settings |= kafka_security.listener_properties(self)  # SASL_SSL listener, SCRAM, ACLs
         lines = [
             "# Written by `khabar stack up` (pipelines/stack/kafka.py) on every start; edit that instead."
         ]

@@ -44,6 +44,17 @@ _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe
 _LETTER = re.compile(r"[^\W\d_]")
 
 
+_WEB_LINK = re.compile(r"https?://[^\s/?#\\]", re.IGNORECASE)
+
+
+def web_link(url: str | None) -> str | None:
+    """``url`` if it may be an href on the page: http(s) only, as stored (no javascript:, data:,
+    nor a scheme hidden behind whitespace or control characters, which browsers strip); else None."""
+    if not url or not _WEB_LINK.match(url) or any(ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return None
+    return url
+
+
 def text_dir(text: str | None) -> str:
     """``rtl`` when Arabic letters are at least a third of the letters (an Arabic headline that opens
     with a Latin name stays right-to-left, which ``dir=auto`` would get wrong), else ``ltr``."""
@@ -100,6 +111,7 @@ def create_app(
         arabic_digits=arabic_indic_digits,
         marks=whole_word_parts,
         text_dir=text_dir,
+        web_link=web_link,
     )
     env.globals.update(MAX_PAGE=MAX_PAGE)
 

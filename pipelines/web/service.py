@@ -20,6 +20,7 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 
 from pipelines.config import Settings
 from pipelines.errors import KhabarError
+from pipelines.redact import redact_url
 from pipelines.search.query import search
 from pipelines.search.related import same_story
 from pipelines.search.suggest import suggest
@@ -50,7 +51,7 @@ def _unavailable_as_error(settings: Settings) -> Iterator[None]:
     except TransportError as exc:  # connection refused, timeout, TLS
         log.warning("elasticsearch unreachable", extra={"error": type(exc).__name__})
         raise SearchUnavailableError(
-            f"search is unavailable: Elasticsearch at {settings.es_url} cannot be reached "
+            f"search is unavailable: Elasticsearch at {redact_url(settings.es_url)} cannot be reached "
             f"({type(exc).__name__}); try again shortly"
         ) from exc
     except ApiError as exc:

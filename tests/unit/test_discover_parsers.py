@@ -119,3 +119,24 @@ def test_listing_selector_picks_article_links_only() -> None:
     found = parse_listing(html, f"{BASE}/news/", "ul.story-list a.story-link")
     assert {c.url for c in found} == _expected()  # navigation, footer and pager links are not articles
     assert all(c.title for c in found)
+
+
+def test_gzipped_sitemap_bomb_is_refused_at_the_sitemap_size_limit() -> None:
+    """128 MB of zeros, gzipped to ~128 KB: ParseError too_large, never fully inflated."""
+    import tracemalloc
+    import zlib
+
+    from pipelines.errors import ParseError
+    from pipelines.ingest.discover import MAX_SITEMAP_BYTES, parse_sitemap
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    bomb = b"".join(packer.compress(b"\0" * (1 << 20)) for _ in range(128)) + packer.flush()
+    tracemalloc.start()
+    try:
+        with pytest.raises(ParseError) as info:
+            parse_sitemap(bomb, "https://x.example/sitemap.xml.gz")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert info.value.reason == "too_large"
+    assert peak < 2 * MAX_SITEMAP_BYTES

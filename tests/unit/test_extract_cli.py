@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import tracemalloc
+import zlib
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -42,3 +44,21 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     no_url = CliRunner().invoke(app, ["extract", str(PAGES / "jsonld-full.html")])
     assert (missing.exit_code, no_url.exit_code) == (2, 2)
     assert "nope.html" in missing.output and "--url" in no_url.output
+
+
+def test_extract_refuses_a_gzip_bomb_without_inflating_it(tmp_path: Path) -> None:
+    """200 MB of zeros gzipped to ~200 KB: refused at the fetcher's size cap, never fully inflated."""
+    bomb = tmp_path / "bomb.html.gz"
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    zeros = b"\0" * (1 << 20)
+    bomb.write_bytes(b"".join(packer.compress(zeros) for _ in range(200)) + packer.flush())
+    assert bomb.stat().st_size < 1 << 20
+    tracemalloc.start()
+    try:
+        result = CliRunner().invoke(app, ["extract", "--url", "https://x.example/a", str(bomb)])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.exit_code == 1  # a failure, not a usage error
+    assert json.loads(result.stderr.strip().splitlines()[-1])["reason"] == "too_large"
+    assert peak < 64 << 20, f"{peak} bytes allocated: the bomb was inflated"

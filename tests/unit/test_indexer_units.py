@@ -13,6 +13,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from pipelines.indexer.batch import Batch, first_offsets
 from pipelines.indexer.bulk import Backoff, BulkDoc, classify_item
 from pipelines.indexer.consume import Prepared, prepare
+from pipelines.kafka.dlq import payload_as_bytes
 from pipelines.model import Article
 
 TOPIC = "news.articles.v1"
@@ -102,3 +103,21 @@ def test_backoff_grows_with_jitter_and_is_capped() -> None:
         assert ceiling / 2 <= delay <= ceiling
     backoff.reset()
     assert backoff.next_delay() <= 1.0
+
+
+def test_hostile_records_become_dead_letters_not_exceptions() -> None:
+    """Records that once raised out of prepare() and stopped the indexer (issue 14.4)."""
+    message = make_article(3).to_message()
+    deep = b"[" * 100_000 + b"]" * 100_000
+    huge_int = json.dumps(message).encode()[:-1] + b', "n": ' + b"9" * 5000 + b"}"
+    for value in (deep, huge_int, b'{"a": ' * 50_000 + b"1" + b"}" * 50_000):
+        prepared = prepare(record(value), source, max_doc_bytes=10_000)
+        assert prepared.doc is None and prepared.failure is not None
+        assert prepared.failure.error.reason == "not_json"
+        assert payload_as_bytes(prepared.failure.payload) == value  # kept as it came, for the DLQ
+
+
+def test_a_record_with_unreadable_headers_is_a_failure_too() -> None:
+    broken = ConsumerRecord(TOPIC, 0, -1, 7, 0, 0, b"k", b"{}", [("trace_id", 12345)], None, 3, 0, 0)
+    prepared = prepare(broken, source, max_doc_bytes=10_000)
+    assert prepared.failure is not None and prepared.offset == 7

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 
 from pipelines.errors import FetchError
-from pipelines.fetch.ssrf import check_url
+from pipelines.fetch.ssrf import blocked_reason, check_url
 
 
 @pytest.mark.parametrize(
@@ -45,4 +47,33 @@ def test_public_ip_literal_passes() -> None:
 def test_bad_urls(url: str) -> None:
     with pytest.raises(FetchError) as info:
         check_url(url, allow_private=True)
+    assert info.value.reason == "bad_url"
+
+
+@pytest.mark.parametrize(
+    "literal",
+    [
+        "2002:7f00:1::1",  # 6to4 of 127.0.0.1
+        "2002:a00:5::",  # 6to4 of 10.0.0.5
+        "2002:a9fe:a9fe::1",  # 6to4 of 169.254.169.254 (cloud metadata)
+        "2001:0:4136:e378:8000:63bf:f5ff:fffe",  # Teredo, client 10.0.0.1
+        "::ffff:192.168.1.1",
+    ],
+)
+def test_ipv6_forms_carrying_a_private_ipv4_are_blocked(literal: str) -> None:
+    """Decided on the address literal; nothing is resolved or connected."""
+    assert blocked_reason(ipaddress.ip_address(literal)) is not None
+    with pytest.raises(FetchError) as info:
+        check_url(f"http://[{literal}]/")
+    assert info.value.reason == "ssrf_blocked"
+
+
+def test_6to4_of_a_public_ipv4_is_public() -> None:
+    assert blocked_reason(ipaddress.ip_address("2002:808:808::1")) is None  # 8.8.8.8 inside
+
+
+@pytest.mark.parametrize("url", ["http://a]b/", "http://127.0.0.1＃@a/", "http://[::1/"])
+def test_unparseable_urls_are_bad_url_not_value_error(url: str) -> None:
+    with pytest.raises(FetchError) as info:
+        check_url(url)
     assert info.value.reason == "bad_url"

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 from elasticsearch import Elasticsearch
-from web_helpers import SEED_SLUG, Server, WebIndex, chromium_driver, wire_copy
+from web_helpers import DOWN_PASSWORD, SEED_SLUG, Server, WebIndex, chromium_driver, wire_copy
 
-from pipelines.config import Settings
+from pipelines.config import Settings, get_settings
 from pipelines.elastic.template import delete_alias_and_indices
 from pipelines.ingest.scrape import scrape_source
 from pipelines.sample_site import SampleSite, sample_sources
@@ -35,7 +35,7 @@ def web_index(
 ) -> Iterator[WebIndex]:
     home = tmp_path_factory.mktemp("web-home")
     # the session's Elasticsearch (KHABAR_ES_URL / KHABAR_ES_PORT), not the default port
-    settings = Settings(
+    settings = get_settings().with_overrides(
         es_url=es_url,
         home=home,
         state_url=f"sqlite:///{home / 'crawl-state.sqlite3'}",
@@ -67,11 +67,14 @@ def web_url(web_index: WebIndex) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def down_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The search page pointed at an Elasticsearch address where nothing listens."""
+    """The search page pointed at an Elasticsearch address where nothing listens (with credentials in
+    the URL, which no answer may show)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
-    settings = Settings(home=tmp_path_factory.mktemp("web-down"), es_url=f"http://127.0.0.1:{closed}")
+    settings = Settings(
+        home=tmp_path_factory.mktemp("web-down"), es_url=f"http://khabar:{DOWN_PASSWORD}@127.0.0.1:{closed}"
+    )
     with Server(settings) as url:
         yield url
 

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from web_helpers import WebIndex
+from web_helpers import DOWN_PASSWORD, WebIndex
 
 pytestmark = pytest.mark.integration
 
@@ -59,3 +59,27 @@ def test_khabar_serve_answers_the_page_and_the_api(web_index: WebIndex, es_url: 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def test_khabar_serve_start_up_line_masks_the_elasticsearch_password() -> None:
+    port = _free_port()
+    khabar = Path(sys.executable).with_name("khabar")
+    env = {**os.environ, "KHABAR_ES_URL": f"http://khabar:{DOWN_PASSWORD}@127.0.0.1:{_free_port()}"}
+    process = subprocess.Popen(
+        [str(khabar), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    assert "khabar search on" in line
+    assert DOWN_PASSWORD not in line and "khabar:***@127.0.0.1" in line

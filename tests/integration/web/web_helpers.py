@@ -99,3 +99,7 @@ def chromium_driver():  # -> selenium.webdriver.Chrome
     ):
         options.add_argument(arg)
     return webdriver.Chrome(options=options, service=Service(driver))
+
+
+#: the password in the ``down_url`` fixture's Elasticsearch URL, which no answer may show
+DOWN_PASSWORD = "s3cret-Pa55"
