@@ -32,6 +32,7 @@ _AREAS: list[tuple[str, str | None]] = [
     ("eval", "eval"),  # khabar eval search
     ("serve", None),  # khabar serve
     ("kibana", "kibana"),
+    ("schemas", "schemas"),  # khabar schemas check
 ]
 
 
