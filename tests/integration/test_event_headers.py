@@ -3,6 +3,7 @@ recognisable by its ce_id; dead letters carry the headers and the trace of what 
 
 from __future__ import annotations
 
+import pytest
 from article_factory import make_article, make_page
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
 from kafka.consumer.fetcher import ConsumerRecord
@@ -11,6 +12,8 @@ from publish_fixtures import consume_all, topic_settings  # noqa: F401
 from pipelines.ingest.publish import publish_articles
 from pipelines.kafka.clients import headers_dict
 from pipelines.kafka.events import new_trace_id, trace_id_of
+
+pytestmark = pytest.mark.integration
 
 
 def as_event(record: ConsumerRecord):

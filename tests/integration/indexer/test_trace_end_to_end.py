@@ -9,6 +9,7 @@ import json
 import logging
 import re
 
+import pytest
 import yaml
 
 from pipelines.ingest.run import ingest_source
@@ -17,6 +18,8 @@ from pipelines.kafka.contracts import schema_errors
 from pipelines.kafka.events import trace_id_of
 from pipelines.sample_site import SampleSite
 from pipelines.sources import Discovery, SourceConfig
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def _source(site: SampleSite) -> SourceConfig:
