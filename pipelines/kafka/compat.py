@@ -10,6 +10,9 @@ so a message of any released version may still be read). A change **breaks** whe
 - or an old reader loses something it relies on: a field removed or renamed, a required field
   made optional.
 
+It also breaks when a released version is edited in place (same ``x-schema-version``, different
+schema) or the version goes backwards: readers tell versions apart by that number.
+
 Allowed: an optional field added, an enum widened, a type widened (readers are told to tolerate
 unknown values), descriptions, defaults and examples changed. docs/consuming.md maps this onto
 schema-registry compatibility modes.
@@ -32,9 +35,6 @@ from pathlib import Path
 from typing import Any
 
 RELEASED_DIR = "released"
-
-#: Keywords that only document: changing them never breaks a reader.
-_ANNOTATIONS = {"description", "title", "default", "examples", "$comment", "deprecated"}
 
 
 @dataclass(frozen=True)
@@ -297,6 +297,22 @@ def topic_schema_names(schema_dir: Path) -> list[str]:
     return names
 
 
+def _version_findings(
+    released: str, old: dict[str, Any], current_version: str, current: dict[str, Any]
+) -> list[Finding]:
+    """A released version is immutable: a changed schema needs a new ``schema_version``, and the
+    version never goes backwards (readers compare it)."""
+    if _version_key(current_version) < _version_key(released):
+        return [Finding("", "version went backwards", f"{current_version} < released {released}")]
+    if current_version == released and old != current:
+        return [
+            Finding(
+                "", "released version changed", f"{released} differs from its release: bump schema_version"
+            )
+        ]
+    return []
+
+
 def check_dir(schema_dir: Path) -> list[SchemaReport]:
     """Compare every schema in ``schema_dir`` with all its released versions (and report released
     schemas that disappeared)."""
@@ -314,7 +330,9 @@ def check_dir(schema_dir: Path) -> list[SchemaReport]:
         for version, path in released_versions(schema_dir, name):
             report.released.append(version)
             old = json.loads(path.read_text(encoding="utf-8"))
-            report.findings[version] = compare(old, current)
+            report.findings[version] = compare(old, current) + _version_findings(
+                version, old, report.current, current
+            )
         reports.append(report)
     for name in gone:
         versions = [v for v, _ in released_versions(schema_dir, name)]

@@ -18,6 +18,7 @@ from pipelines.kafka.compat import check_dir, compare
 
 BASE: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "x-schema-version": "1.0.0",
     "type": "object",
     "properties": {
         "id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
@@ -179,7 +180,9 @@ def _schema_dir(tmp_path: Path) -> Path:
 
 def test_check_dir_compares_with_every_released_version(tmp_path: Path) -> None:
     folder = _schema_dir(tmp_path)
-    v11 = changed(lambda s: s["properties"].update(lang={"type": "string"}))
+    v11 = changed(
+        lambda s: (s["properties"].update(lang={"type": "string"}), s.update({"x-schema-version": "1.1.0"}))
+    )
     (folder / "released" / "news.test.v1" / "1.1.0.json").write_text(json.dumps(v11))
     # 1.2.0 drops the field 1.1.0 added: compatible with 1.0.0, not with 1.1.0 (transitive check).
     current = changed(lambda s: s.__setitem__("x-schema-version", "1.2.0"))
@@ -191,17 +194,38 @@ def test_check_dir_compares_with_every_released_version(tmp_path: Path) -> None:
     assert not report.ok
 
 
+def test_a_released_version_is_immutable(tmp_path: Path) -> None:
+    folder = _schema_dir(tmp_path)
+    # An allowed change, but still called 1.0.0: readers could not tell the two apart.
+    same_version = changed(
+        lambda s: (s["properties"].update(lang={"type": "string"}), s.update({"x-schema-version": "1.0.0"}))
+    )
+    (folder / "news.test.v1.json").write_text(json.dumps(same_version))
+    (report,) = check_dir(folder)
+    assert [f.rule for f in report.findings["1.0.0"]] == ["released version changed"]
+    bumped = changed(
+        lambda s: (s["properties"].update(lang={"type": "string"}), s.update({"x-schema-version": "1.1.0"}))
+    )
+    (folder / "news.test.v1.json").write_text(json.dumps(bumped))
+    assert check_dir(folder)[0].ok
+    backwards = changed(lambda s: s.update({"x-schema-version": "0.9.0"}))
+    (folder / "news.test.v1.json").write_text(json.dumps(backwards))
+    assert [f.rule for f in check_dir(folder)[0].findings["1.0.0"]] == ["version went backwards"]
+
+
 def test_command_exit_codes(tmp_path: Path) -> None:
     runner = CliRunner()
     folder = _schema_dir(tmp_path)
-    (folder / "news.test.v1.json").write_text(
-        json.dumps(changed(lambda s: s["properties"].update(lang={"type": "string"})))
+    added = changed(
+        lambda s: (s["properties"].update(lang={"type": "string"}), s.update({"x-schema-version": "1.1.0"}))
     )
+    (folder / "news.test.v1.json").write_text(json.dumps(added))
     ok = runner.invoke(app, ["schemas", "check", "--dir", str(folder)])
     assert ok.exit_code == 0, ok.output
     assert "ok" in ok.output and "news.test.v1" in ok.output
 
-    (folder / "news.test.v1.json").write_text(json.dumps(changed(lambda s: s["required"].append("count"))))
+    required = changed(lambda s: (s["required"].append("count"), s.update({"x-schema-version": "1.1.0"})))
+    (folder / "news.test.v1.json").write_text(json.dumps(required))
     broken = runner.invoke(app, ["schemas", "check", "--dir", str(folder)])
     assert broken.exit_code == 1
     assert "BREAKING" in broken.output and "required field added" in broken.output
@@ -225,6 +249,7 @@ def test_the_check_catches_a_breaking_edit_of_a_real_schema(tmp_path: Path) -> N
     shutil.copytree(PROJECT_ROOT / "schemas", folder)
     article = json.loads((folder / "news.articles.v1.json").read_text())
     article["required"].append("section")  # an optional field made required
+    article["x-schema-version"] = "1.1.0"
     (folder / "news.articles.v1.json").write_text(json.dumps(article))
     (report,) = [r for r in check_dir(folder) if r.name == "news.articles.v1"]
     assert [str(f) for f in report.findings["1.0.0"]] == [
