@@ -166,7 +166,9 @@ def message_headers(
         time=event_time,
         subject=key,
     )
-    headers[events.H_TRACEPARENT] = events.traceparent(trace_id)
+    parent = events.traceparent(trace_id)
+    if parent:  # a caller's own trace id that is not W3C-shaped stays in trace_id only
+        headers[events.H_TRACEPARENT] = parent
     headers.update(extra or {})
     return [(k, v.encode("utf-8")) for k, v in headers.items()]
 

@@ -91,8 +91,10 @@ def test_trace_id_is_read_from_traceparent_first(headers: dict[str, str], expect
 
 def test_traceparent_is_a_new_span_of_the_same_trace() -> None:
     a, b = traceparent("3" * 32), traceparent("3" * 32)
+    assert a and b
     assert a.split("-")[1] == b.split("-")[1] == "3" * 32
     assert a.split("-")[2] != b.split("-")[2]
+    assert traceparent("abc123") is None and traceparent("0" * 32) is None  # not W3C trace ids
 
 
 def test_the_cloudevents_sdk_reads_the_headers_as_an_event() -> None:
