@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.khabar-installed
 EXTRAS ?= airflow,dev,bench
 
-.PHONY: install browser demo test test-unit lint format stack-up stack-down stack-status bench clean-venv
+.PHONY: install lock browser demo test test-unit lint format stack-up stack-down stack-status bench clean-venv
 
 install: $(STAMP)
 
@@ -30,6 +30,14 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip wheel setuptools
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[$(EXTRAS)]'
 	@touch $@
+
+# Re-resolve constraints.txt from pyproject.toml's dependencies and extras (uv pip compile). Pins
+# already in the file are kept where they still fit; `make lock UPGRADE=1` moves every package to its
+# newest allowed version. Run it after changing a dependency in pyproject.toml, then commit both.
+LOCK_FLAGS := $(if $(UPGRADE),--upgrade,)
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra airflow --extra dev --extra bench \
+		--python-version 3.11 --custom-compile-command "make lock" --quiet $(LOCK_FLAGS) -o constraints.txt
 
 demo: install
 	$(BIN)/khabar demo
@@ -59,6 +67,7 @@ stack-status: install
 
 # Needs ../shared/data (or KHABAR_DATA_DIR); the last three use the local stack.
 bench: install
+	$(BIN)/python bench/cli/run.py
 	$(BIN)/python bench/extraction/run.py
 	$(BIN)/khabar stack up
 	$(BIN)/python bench/publish/run.py

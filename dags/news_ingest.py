@@ -65,7 +65,7 @@ def news_ingest() -> None:
     @task(retries=2)
     def list_sources(params: dict | None = None, dag_run=None) -> list[str]:
         """The enabled sources due in this run (per-source `schedule`): one mapped task each."""
-        from pipelines.ingest.run import enabled_source_ids
+        from pipelines.ingest.plan import enabled_source_ids
 
         params = params or {}
         run_type = getattr(dag_run.run_type, "value", dag_run.run_type) if dag_run else None
@@ -99,7 +99,7 @@ def news_ingest() -> None:
         """
         from airflow.sdk.exceptions import AirflowFailException
 
-        from pipelines.ingest.run import summarize as report
+        from pipelines.ingest.plan import summarize as report
 
         summary = report(list(source_ids), list(results))
         if summary["failed"] and not summary["succeeded"]:

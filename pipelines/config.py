@@ -2,51 +2,70 @@
 
 Inside Airflow, :mod:`pipelines.ops.airflow` overlays the ``khabar_kafka`` and ``khabar_elasticsearch``
 connections on top of these. The object is passed explicitly; nothing reads the environment later.
-The README's configuration reference is generated from :data:`SETTINGS_DOC` (one line per field).
+pydantic-settings parses and checks the variables: every malformed one is reported at once, and
+secrets are :class:`~pydantic.SecretStr`, shown as ``***`` wherever settings are printed or logged.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pipelines.errors import ConfigError
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-#: The project checkout (pipelines/ lives directly under it).
+from pipelines.errors import ConfigError
+from pipelines.logs import redact
+
+#: The directory that holds the ``pipelines`` package: the checkout, or site-packages when installed.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The sources file shipped with the package (real Arabic outlets).
 DEFAULT_SOURCES_FILE = Path(__file__).resolve().parent / "sources" / "sources.yaml"
+ENV_PREFIX = "KHABAR_"
+
+
+def in_checkout() -> bool:
+    """Is this package imported from a source checkout (rather than an installed wheel)?"""
+    return (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "pipelines").is_dir()
 
 
 def _default_home() -> Path:
-    return PROJECT_ROOT / "var"
+    """``var/`` beside the code in a checkout; the per-user data directory for an installed package
+    (site-packages is no place for a broker's data, and may be read-only)."""
+    if in_checkout():
+        return PROJECT_ROOT / "var"
+    from platformdirs import user_data_path  # only an installed package needs it
+
+    return user_data_path("khabar", appauthor=False)
 
 
 def _default_data_dir() -> Path:
     return PROJECT_ROOT.parent / "shared" / "data"
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(BaseSettings):
     """khabar's configuration. Field ``x_y`` is read from ``KHABAR_X_Y``."""
 
-    # Where local state lives: the stack's data, crawl state, benchmark results (git-ignored).
-    home: Path = field(default_factory=_default_home)
-    # ../shared/data: corpora and benchmark sets, read by bench/ only.
-    data_dir: Path = field(default_factory=_default_data_dir)
-    sources_file: Path = field(
-        default_factory=lambda: PROJECT_ROOT / "pipelines" / "sources" / "sources.yaml"
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_ignore_empty=True, frozen=True, extra="ignore", validate_default=False
     )
+
+    # Where local state lives: the stack's data, crawl state, benchmark results (git-ignored).
+    home: Path = Field(default_factory=_default_home)
+    # ../shared/data: corpora and benchmark sets, read by bench/ only.
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    sources_file: Path = DEFAULT_SOURCES_FILE
 
     # Kafka
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_security_protocol: str = "PLAINTEXT"
     kafka_sasl_mechanism: str = ""
     kafka_username: str = ""
-    kafka_password: str = ""  # secret: never logged
+    kafka_password: SecretStr = SecretStr("")
     kafka_max_message_bytes: int = 2 * 1024 * 1024
+    # Seconds a client waits for the first broker before it gives up (kafka-python's default is 30).
+    kafka_bootstrap_timeout: float = 5.0
     topic_articles: str = "news.articles.v1"
     topic_pages: str = "news.pages.v1"
     topic_dlq: str = "news.dlq.v1"
@@ -57,8 +76,8 @@ class Settings:
     # Elasticsearch
     es_url: str = "http://127.0.0.1:9200"
     es_username: str = ""
-    es_password: str = ""  # secret: never logged
-    es_api_key: str = ""  # secret: never logged
+    es_password: SecretStr = SecretStr("")
+    es_api_key: SecretStr = SecretStr("")
     es_ca_certs: str = ""
     index_alias: str = "news-articles"
 
@@ -86,59 +105,85 @@ class Settings:
     bulk_max_bytes: int = 5 * 1024 * 1024
     bulk_max_seconds: float = 2.0
     metrics_port: int = 9464
+    metrics_addr: str = "127.0.0.1"
 
     # Logging: "json" for machines, "console" for people
     log_format: str = "json"
     log_level: str = "INFO"
+
+    @field_validator("home", "data_dir", "sources_file", mode="after")
+    @classmethod
+    def _expand_user(cls, value: Path) -> Path:
+        return value.expanduser()
 
     @property
     def state_db_url(self) -> str:
         return self.state_url or f"sqlite:///{self.home / 'crawl-state.sqlite3'}"
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
-        """Build settings from ``KHABAR_*`` variables; a malformed value is a ConfigError."""
-        env = os.environ if environ is None else environ
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from ``KHABAR_*`` variables (``os.environ`` or the mapping given) plus overrides.
+
+        Every malformed variable is reported in one :class:`ConfigError`, not only the first.
+        """
+        if environ is None:
+            try:
+                return cls(**overrides)  # pydantic-settings reads os.environ; overrides win
+            except ValidationError as exc:
+                raise ConfigError(_describe(exc)) from None
         values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = env.get(f"KHABAR_{f.name.upper()}")
-            if raw is None or raw == "":
-                continue
-            values[f.name] = _coerce(f.name, f.type, raw)
-        values.update(overrides)
-        return cls(**values)
+        for name in cls.model_fields:
+            raw = environ.get(f"{ENV_PREFIX}{name.upper()}")
+            if raw:
+                values[name] = raw
+        return cls._validated({**values, **overrides})
+
+    @classmethod
+    def _validated(cls, values: dict[str, Any]) -> Settings:
+        try:
+            # model_validate checks the values without reading the environment a second time.
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            raise ConfigError(_describe(exc)) from None
 
     def with_overrides(self, **changes: Any) -> Settings:
-        return replace(self, **changes)
+        """A copy with ``changes`` applied, checked like values from the environment."""
+        return self._validated({**dict(self), **changes})
+
+    def secret(self, name: str) -> str:
+        """The plain value of a secret field (``kafka_password``, ``es_password``, ``es_api_key``)."""
+        value = getattr(self, name)
+        return value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+
+    def __repr_args__(self) -> Any:
+        # URLs may carry user:password@ (KHABAR_ES_URL, KHABAR_STATE_URL): repr() must not show it.
+        for name, value in super().__repr_args__():
+            yield name, redact(value) if isinstance(value, str) else value
 
     def redacted(self) -> dict[str, Any]:
-        """All settings as a dict, secrets replaced, safe to log or print."""
+        """All settings as a dict, secrets and URL credentials replaced, safe to log or print."""
         out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name in SECRET_FIELDS and value:
-                value = "***"
-            out[f.name] = str(value) if isinstance(value, Path) else value
+        for name, value in self:
+            if isinstance(value, SecretStr):
+                out[name] = "***" if value.get_secret_value() else ""
+            elif isinstance(value, Path):
+                out[name] = str(value)
+            else:
+                out[name] = redact(value)
         return out
 
 
-SECRET_FIELDS = frozenset({"kafka_password", "es_password", "es_api_key"})
+SECRET_FIELDS = frozenset(name for name, f in Settings.model_fields.items() if f.annotation is SecretStr)
 
 
-def _coerce(name: str, type_: Any, raw: str) -> Any:
-    kind = type_ if isinstance(type_, str) else getattr(type_, "__name__", str(type_))
-    try:
-        if kind == "int":
-            return int(raw)
-        if kind == "float":
-            return float(raw)
-        if kind == "bool":
-            return raw.strip().lower() in {"1", "true", "yes", "on"}
-        if kind == "Path":
-            return Path(raw).expanduser()
-    except ValueError as exc:
-        raise ConfigError(f"KHABAR_{name.upper()}={raw!r}: expected {kind}") from exc
-    return raw
+def _describe(exc: ValidationError) -> str:
+    """One line per bad variable: ``KHABAR_ES_PORT='ninety': Input should be a valid integer``."""
+    lines = []
+    for error in exc.errors(include_url=False):
+        name = str(error["loc"][0]) if error["loc"] else "?"
+        shown = "***" if name in SECRET_FIELDS else repr(error.get("input"))
+        lines.append(f"{ENV_PREFIX}{name.upper()}={shown}: {error['msg']}")
+    return f"{len(lines)} bad setting(s): " + "; ".join(lines)
 
 
 _settings: Settings | None = None

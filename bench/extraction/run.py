@@ -33,6 +33,9 @@ from pipelines.errors import ExtractionError  # noqa: E402
 from pipelines.extract import extract_article  # noqa: E402
 from pipelines.model import RawPage  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/common.py
+from common import BENCH_DIR, write_result  # noqa: E402
+
 _TOKEN = re.compile(r"\w+", re.UNICODE | re.MULTILINE | re.IGNORECASE | re.DOTALL)
 
 
@@ -193,16 +196,15 @@ def run_dates(data: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="only the first N benchmark pages")
-    parser.add_argument("--out", type=Path, default=REPO / "var" / "bench" / "extraction.json")
+    parser.add_argument("--out", type=Path, default=BENCH_DIR / "extraction.json")
     args = parser.parse_args()
     data = Settings.from_env().data_dir
     warnings.filterwarnings("ignore")
 
     bodies, per_page = run_bodies(data, args.limit)
     dates = run_dates(data)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     result = {"bodies": bodies, "dates": dates, "per_page_f1": per_page, "at": datetime.now(UTC).isoformat()}
-    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_result(args.out, result)
 
     print(f"Body extraction, {bodies['khabar']['pages']} pages (4-word shingles)")
     print(f"{'extractor':<18} {'F1':>6} {'prec':>6} {'recall':>6} {'pages/s':>8} {'pages/cpu-s':>11}")

@@ -25,7 +25,6 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -34,16 +33,27 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from elasticsearch import Elasticsearch, helpers
+from elasticsearch import Elasticsearch
 
 from pipelines.config import PROJECT_ROOT, Settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/common.py
+from common import (
+    BENCH_DIR,
+    CACHE_DIR,
+    bulk_load,
+    delete_topics,
+    environment,
+    private_topics,
+    write_result,
+)
+
 from pipelines.elastic.client import es_client
 from pipelines.elastic.template import delete_alias_and_indices, setup_index
 from pipelines.evaluation.ant_corpus import load_ant_articles
 from pipelines.indexer.enrich import to_document
 from pipelines.indexer.service import IndexerService, RunOptions
 from pipelines.ingest.publish import publish_articles
-from pipelines.kafka.clients import make_admin
 from pipelines.kafka.topics import ensure_topics
 from pipelines.model import Article
 
@@ -87,23 +97,14 @@ def run_ceiling(es: Elasticsearch, settings: Settings, articles: list[Article], 
         }
         for a in articles
     )
-    t0 = time.perf_counter()
-    ok, errors = helpers.bulk(
-        es,
-        actions,
-        chunk_size=settings.bulk_max_docs,
-        max_chunk_bytes=settings.bulk_max_bytes,
-        raise_on_error=False,
-        stats_only=True,
-    )
-    seconds = time.perf_counter() - t0
+    ok, errors, seconds = bulk_load(es, actions, settings)
     return {"docs": count(es, alias), "bulk_ok": ok, "bulk_errors": errors, "seconds": seconds}
 
 
 def run_process(settings: Settings, processes: int) -> dict[str, Any]:
     """Indexer process(es) until caught up; peak RSS summed over the processes, sampled every 0.1 s."""
     env = dict(os.environ) | {f"KHABAR_{f.upper()}": str(getattr(settings, f)) for f in _ENV_FIELDS}
-    log = PROJECT_ROOT / "var" / "bench" / "indexer-process.log"
+    log = BENCH_DIR / "indexer-process.log"
     cmd = [sys.executable, "-m", "pipelines.indexer", "run"]
     cmd += ["--until-caught-up", "--no-setup", "--metrics-port", "0"]
     t0 = time.perf_counter()
@@ -152,24 +153,18 @@ def main() -> None:
     parser.add_argument("--two-processes", action="store_true", help="also run two indexer processes")
     parser.add_argument("--rounds", type=int, default=2, help="alternating ceiling / pre-enriched rounds")
     parser.add_argument("--no-full", action="store_true", help="skip the (enrichment-bound) indexer process")
-    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "var" / "bench" / "indexer.json")
+    parser.add_argument("--out", type=Path, default=BENCH_DIR / "indexer.json")
     args = parser.parse_args()
 
     base = Settings.from_env()
     articles, stats = load_ant_articles(base.data_dir, limit=args.limit)
     tag = uuid.uuid4().hex[:8]
-    settings = base.with_overrides(
-        topic_articles=f"bench.indexer.{tag}.articles",
-        topic_dlq=f"bench.indexer.{tag}.dlq",
-        topic_pages=f"bench.indexer.{tag}.pages",
-        topic_enriched=f"bench.indexer.{tag}.enriched",
-        metrics_port=0,
-    )
+    settings = private_topics(base, "bench.indexer").with_overrides(metrics_port=0)
     es = es_client(settings, request_timeout=120)
     print(
         f"ANT v2.1: {len(articles)} articles; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
-    docs = enriched(articles, PROJECT_ROOT / "var" / "bench" / "cache" / f"indexer-docs-{len(articles)}.json")
+    docs = enriched(articles, CACHE_DIR / f"indexer-docs-{len(articles)}.json")
 
     rows: dict[str, dict[str, Any]] = {}
     aliases = []
@@ -208,11 +203,7 @@ def main() -> None:
     finally:
         for alias in aliases:
             delete_alias_and_indices(es, alias)
-        admin = make_admin(settings, "bench-cleanup")
-        admin.delete_topics(
-            [settings.topic_articles, settings.topic_dlq, settings.topic_pages, settings.topic_enriched]
-        )
-        admin.close()
+        delete_topics(settings)
 
     for name, runs in reversed(rounds.items()):  # the median round represents the row
         rows = {
@@ -237,15 +228,9 @@ def main() -> None:
         "settings": {
             k: getattr(settings, k) for k in ("bulk_max_docs", "bulk_max_bytes", "bulk_max_seconds")
         },
-        "environment": {
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "load_average_1m_at_end": round(os.getloadavg()[0], 2),
-            "es_url": settings.es_url,
-        },
+        "environment": environment(es_url=settings.es_url),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    write_result(args.out, result)
 
     print(f"\n{'row':24} {'docs':>6} {'seconds':>8} {'docs/s':>8} {'of ceiling':>10} {'peak RSS':>9}")
     # seconds: the whole run; docs/s: from the first record to lag 0 (consumer-group join excluded)

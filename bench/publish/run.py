@@ -13,10 +13,8 @@ with DescribeLogDirs) next to the uncompressed record bytes. A third row times t
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import statistics
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -25,12 +23,15 @@ from typing import Any
 import kafka
 from kafka import KafkaProducer
 
-from pipelines.config import PROJECT_ROOT, Settings
+from pipelines.config import Settings
 from pipelines.evaluation.ant_corpus import load_ant_articles
 from pipelines.ingest.publish import publish_articles
 from pipelines.kafka.clients import PRODUCER_DEFAULTS, encode_json, make_admin, make_producer, message_headers
 from pipelines.kafka.topics import ensure_topics
 from pipelines.model import ARTICLE_SCHEMA, ARTICLE_SCHEMA_VERSION, Article
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/common.py
+from common import BENCH_DIR, delete_topics, environment, private_topics, write_result
 
 Record = tuple[bytes, bytes, list[tuple[str, bytes]]]
 
@@ -72,14 +73,6 @@ def stored_bytes(settings: Settings, topic: str) -> int:
     )
 
 
-def delete_topics(settings: Settings, names: list[str]) -> None:
-    admin = make_admin(settings, "bench")
-    try:
-        admin.delete_topics(names)
-    finally:
-        admin.close()
-
-
 def run_producer(label: str, producer: KafkaProducer, settings: Settings, records: list[Record]) -> dict:
     topic = f"bench.publish.{label}.{uuid.uuid4().hex[:8]}"
     create_topic(settings, topic)
@@ -112,13 +105,7 @@ def run_producer(label: str, producer: KafkaProducer, settings: Settings, record
 
 
 def run_full_path(settings: Settings, articles: list[Article]) -> dict:
-    run = uuid.uuid4().hex[:8]
-    bench = settings.with_overrides(
-        topic_articles=f"bench.publish.full.{run}.articles",
-        topic_pages=f"bench.publish.full.{run}.pages",
-        topic_dlq=f"bench.publish.full.{run}.dlq",
-        topic_enriched=f"bench.publish.full.{run}.enriched",
-    )
+    bench = private_topics(settings, "bench.publish.full")
     ensure_topics(bench)
     producer = make_producer(bench, "bench")  # connected before the clock starts, like the others
     producer.partitions_for(bench.topic_articles)
@@ -127,7 +114,7 @@ def run_full_path(settings: Settings, articles: list[Article]) -> dict:
     elapsed = time.perf_counter() - start
     producer.close()
     ok = sum(o.status == "published" for o in outcomes)
-    delete_topics(bench, [bench.topic_articles, bench.topic_pages, bench.topic_dlq, bench.topic_enriched])
+    delete_topics(bench)
     return {
         "producer": "khabar publish_articles (validate+encode+send)",
         "articles": len(articles),
@@ -144,7 +131,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="use the first N articles (default: all)")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per producer")
     parser.add_argument("--bootstrap", default=None)
-    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "var" / "bench" / "publish.json")
+    parser.add_argument("--out", type=Path, default=BENCH_DIR / "publish.json")
     args = parser.parse_args()
 
     settings = Settings.from_env()
@@ -187,12 +174,7 @@ def main() -> None:
     result = {
         "benchmark": "publish",
         "corpus": {"name": "ANT v2.1 multisource", **vars(stats)},
-        "environment": {
-            "kafka_python": kafka.__version__,
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "bootstrap": settings.kafka_bootstrap,
-        },
+        "environment": environment(kafka_python=kafka.__version__, bootstrap=settings.kafka_bootstrap),
         "khabar_producer_settings": PRODUCER_DEFAULTS
         | {"max_request_size": settings.kafka_max_message_bytes},
         "defaults_producer_settings": "KafkaProducer(bootstrap_servers) only: kafka-python 3.x defaults "
@@ -202,8 +184,7 @@ def main() -> None:
         "full_path": full,
         "summary": summary,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    write_result(args.out, result)
 
     print()
     print(

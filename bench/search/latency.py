@@ -41,27 +41,30 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os
-import platform
 import random
 import re
 import statistics
 import subprocess
+import sys
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from elasticsearch import Elasticsearch, helpers
+from elasticsearch import Elasticsearch
 from latency_docs import load_documents
 
 from pipelines.config import PROJECT_ROOT, Settings
 from pipelines.elastic.client import es_client
 from pipelines.elastic.template import load_template
-from pipelines.search.query import build_request
+from pipelines.search.query import SearchQuery, build_request
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/common.py
+from common import BENCH_DIR, bulk_load, environment, write_result
 
 SEED = 20261129
 TEXT_FIELDS = ("title", "lead", "body")
@@ -106,15 +109,7 @@ def index_documents(
     es.indices.create(index=name, **body)
     actions = ({"_index": name, "_id": d["article_id"], "_source": d} for d in docs)
     t0 = time.perf_counter()
-    ok, errors = helpers.bulk(
-        es,
-        actions,
-        chunk_size=settings.bulk_max_docs,
-        max_chunk_bytes=settings.bulk_max_bytes,
-        raise_on_error=False,
-        stats_only=True,
-    )
-    bulk_seconds = time.perf_counter() - t0
+    ok, errors, bulk_seconds = bulk_load(es, actions, settings)
     if errors:
         print(f"  warning: {errors} documents refused by {name}", flush=True)
     es.indices.refresh(index=name)
@@ -224,10 +219,14 @@ def draw_queries(
     return out
 
 
-def khabar_request(query: Query, *, aggs: bool = True, highlight: bool = True) -> dict[str, Any]:
-    request = build_request(
-        query["text"], sources=query.get("sources"), since=query.get("since"), until=query.get("until")
+def _query(query: Query) -> SearchQuery:
+    return SearchQuery(
+        query["text"], sources=query.get("sources") or (), since=query.get("since"), until=query.get("until")
     )
+
+
+def khabar_request(query: Query, *, aggs: bool = True, highlight: bool = True) -> dict[str, Any]:
+    request = build_request(_query(query))
     if not aggs:
         request.pop("aggs")
     if not highlight:
@@ -239,9 +238,7 @@ def arabic_request(query: Query, *, aggs: bool = True) -> dict[str, Any]:
     """The shipped request's filters, sort, size, highlight and aggs around a plain multi_match."""
     request = khabar_request(query, aggs=aggs, highlight=aggs)
     # the shipped request's non-text filters (sources, dates): what it builds for an empty text
-    filters = build_request(
-        "", sources=query.get("sources"), since=query.get("since"), until=query.get("until")
-    )
+    filters = build_request(replace(_query(query), text=""))
     text = query["text"]
     if text.startswith('"') and text.endswith('"'):
         match = {"multi_match": {"query": text.strip('"'), "fields": PEER_FIELDS, "type": "phrase"}}
@@ -362,7 +359,7 @@ def main() -> None:
         "--out", type=Path, default=None, help="default var/bench/search-latency[-quick].json"
     )
     args = parser.parse_args()
-    out = args.out or PROJECT_ROOT / "var" / "bench" / f"search-latency{'-quick' if args.quick else ''}.json"
+    out = args.out or BENCH_DIR / f"search-latency{'-quick' if args.quick else ''}.json"
     limit = args.limit or (2000 if args.quick else None)
     sizes_text = args.sizes or ("500,all" if args.quick else "1000,10000,all")
     per_set = args.queries or (40 if args.quick else 200)
@@ -430,20 +427,17 @@ def main() -> None:
             "examples": {name: q[:5] for name, q in queries.items()},
             "client": "one client, sequential; wall = request to parsed response",
         },
-        "environment": {
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "elasticsearch": info["version"]["number"],
-            "uptime_start": uptime_start,
-            "uptime_latency_start": uptime_latency,
-            "uptime_end": uptime_end,
-            "es_url": settings.es_url,
-            "commit": _git_commit(),
-            "template_version": load_template().get("version"),
-        },
+        "environment": environment(
+            elasticsearch=info["version"]["number"],
+            uptime_start=uptime_start,
+            uptime_latency_start=uptime_latency,
+            uptime_end=uptime_end,
+            es_url=settings.es_url,
+            commit=_git_commit(),
+            template_version=load_template().get("version"),
+        ),
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    write_result(out, result)
     print_tables(result)
     print(f"\nresults: {out}")
 

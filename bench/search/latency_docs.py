@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import json
 import os
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
@@ -26,7 +27,9 @@ from pipelines.config import PROJECT_ROOT
 from pipelines.evaluation.ant_corpus import ANT_V2, load_ant_articles
 from pipelines.indexer.enrich import to_document
 
-CACHE_DIR = PROJECT_ROOT / "var" / "bench" / "cache"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/common.py
+from common import CACHE_DIR
+
 # Files whose change changes the documents; everything under a folder counts (data included).
 _CODE = (
     "pipelines/indexer/enrich",

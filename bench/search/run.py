@@ -5,7 +5,7 @@ retrieval with the ANT articles as distractors, for the standard, built-in arabi
 configurations in one run; see docs/search-quality.md. Arguments are passed through
 (``--sample``, ``--limit``, ``--config``, ``--markdown``...).
 
-    python bench/search/run.py [--markdown] [--json var/bench/search.json]
+    python bench/search/run.py [--markdown] [--out var/bench/search.json]
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from pipelines.cli import app  # noqa: E402
 
 def main() -> None:
     args = sys.argv[1:]
-    if "--json" not in args:
-        args += ["--json", str(REPO / "var" / "bench" / "search.json")]
+    if "--out" not in args:
+        args += ["--out", str(REPO / "var" / "bench" / "search.json")]
     app(["eval", "search", *args], prog_name="khabar")
 
 

@@ -30,7 +30,8 @@ def demo(
     ),
 ) -> None:
     """Start the local stack, scrape the sample site through Airflow into Kafka, index it, search it."""
-    from pipelines.ops.demo import print_report, run_demo
+    from pipelines.cli.demo_view import print_report, progress_view
+    from pipelines.ops.demo import run_demo
 
     # The progress display is the demo's output; only warnings and errors are logged over it.
     logging.getLogger().setLevel(logging.WARNING)
@@ -38,7 +39,8 @@ def demo(
     settings = get_settings()
     console.rule("[bold]khabar demo[/] — خبر")
     try:
-        report = run_demo(settings, console, port=port, include_bad=include_bad)
+        with progress_view(console) as view:
+            report = run_demo(settings, port=port, include_bad=include_bad, view=view)
     except KhabarError as exc:
         console.print(f"[red]demo failed[/red]: {exc}", highlight=False)
         raise typer.Exit(1) from exc

@@ -41,7 +41,7 @@ def search_command(
     seed: int = typer.Option(20181, help="random seed of the sample and of the query rewrites"),
     limit: int = typer.Option(None, min=1, help="index only the first N articles (quick runs)"),
     config: list[str] = typer.Option(None, "--config", help="configuration to run (repeatable; default all)"),
-    json_path: Path = typer.Option(None, "--json", help="JSON results (default: var/eval/search.json)"),
+    out_path: Path = typer.Option(None, "--out", help="JSON results file (default: <home>/eval/search.json)"),
     markdown: bool = typer.Option(False, "--markdown", help="also print the table as markdown"),
 ) -> None:
     """Known-item search (ANT news, per query-variant class) and question -> paragraph (SQuAD file):
@@ -89,7 +89,7 @@ def search_command(
         finally:
             signal.signal(signal.SIGTERM, previous)
 
-    path = json_path or settings.home / "eval" / "search.json"
+    path = out_path or settings.home / "eval" / "search.json"
     report.write_json(result, path)
     out.print(report.rich_table(result))
     if markdown:

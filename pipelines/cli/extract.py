@@ -9,7 +9,8 @@ from pathlib import Path
 
 import typer
 
-from pipelines.errors import KhabarError
+from pipelines.cli.failures import ExitCode
+from pipelines.errors import ExtractionError, KhabarError
 from pipelines.extract import extract_article
 from pipelines.fetch.charset import decode_html
 from pipelines.model import RawPage
@@ -28,7 +29,7 @@ def extract(
         None, help="when the page was fetched (anchors relative dates such as 'منذ ساعتين'); default now"
     ),
 ) -> None:
-    """Extract one saved page into an Article and print it as JSON (exit 2 if it holds no article)."""
+    """Extract one saved page into an Article and print it as JSON (exit 3 if it holds no article)."""
     raw = file.read_bytes()
     if file.suffix == ".gz":
         raw = gzip.decompress(raw)
@@ -54,5 +55,8 @@ def extract(
         typer.echo(
             json.dumps({"error": exc.error_class, "reason": exc.reason, "message": str(exc)}), err=True
         )
-        raise typer.Exit(2) from exc
+        # A page without an article is "nothing found" (3); anything else failed (1).
+        raise typer.Exit(
+            ExitCode.NOTHING_FOUND if isinstance(exc, ExtractionError) else ExitCode.FAILURE
+        ) from exc
     typer.echo(json.dumps(article.to_message(), ensure_ascii=False, indent=2))

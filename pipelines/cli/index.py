@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import signal
 import threading
 from dataclasses import asdict
@@ -13,13 +12,13 @@ from elasticsearch import ApiError, TransportError
 from rich.console import Console
 from rich.table import Table
 
-from pipelines.config import Settings, get_settings
+from pipelines.cli.failures import is_unreachable
+from pipelines.config import get_settings
 from pipelines.errors import KhabarError
 
 app = typer.Typer(help="Index articles from Kafka into Elasticsearch.", no_args_is_help=True)
 console = Console(stderr=True)
 out = Console()
-log = logging.getLogger(__name__)
 
 
 @app.command()
@@ -32,6 +31,8 @@ def setup() -> None:
     try:
         report = setup_index(es_client(settings), settings)
     except (KhabarError, ApiError, TransportError) as exc:
+        if is_unreachable(exc):
+            raise  # one line from the CLI's failure handler
         console.print(f"[red]setup failed[/red]: {exc}", highlight=False)
         raise typer.Exit(1) from exc
     out.print_json(json.dumps(report, default=str))
@@ -39,10 +40,15 @@ def setup() -> None:
 
 @app.command()
 def run(
-    group: str = typer.Option(None, help="Consumer group (default: KHABAR_INDEXER_GROUP)."),
+    group: str = typer.Option(None, envvar="KHABAR_INDEXER_GROUP", show_envvar=True, help="Consumer group."),
     until_caught_up: bool = typer.Option(False, "--until-caught-up", help="Exit once the group's lag is 0."),
     max_idle_seconds: float = typer.Option(None, help="Exit after this many seconds without a message."),
-    metrics_port: int = typer.Option(None, help="Prometheus port (default: KHABAR_METRICS_PORT; 0: off)."),
+    metrics_port: int = typer.Option(
+        None,
+        envvar="KHABAR_METRICS_PORT",
+        show_envvar=True,
+        help="Prometheus port (0: off; the address is KHABAR_METRICS_ADDR).",
+    ),
     publish_enriched: bool = typer.Option(
         False, "--publish-enriched", help="Also publish indexed documents to news.articles.enriched.v1."
     ),
@@ -50,8 +56,7 @@ def run(
     setup_first: bool = typer.Option(True, "--setup/--no-setup", help="Run `index setup` before consuming."),
 ) -> None:
     """Consume news.articles.v1 and index every article (SIGTERM/SIGINT stop it cleanly)."""
-    from pipelines.indexer.metrics import IndexerMetrics, serve
-    from pipelines.indexer.service import IndexerService, RunOptions
+    from pipelines.indexer.service import RunOptions, run_indexer
 
     settings = get_settings()
     options = RunOptions.from_settings(
@@ -62,48 +67,17 @@ def run(
         publish_enriched=publish_enriched,
         max_doc_bytes=max_doc_bytes,
     )
-    metrics = IndexerMetrics()
-    service = IndexerService(settings, options, metrics=metrics)
-    signal.signal(signal.SIGTERM, service.stop)
-    signal.signal(signal.SIGINT, service.stop)
     try:
-        if setup_first and not _setup_when_reachable(settings, service.stopping):
-            raise typer.Exit(1)
-        serve(metrics, settings.metrics_port if metrics_port is None else metrics_port)
-        summary = service.run()
+        summary = run_indexer(settings, options, metrics_port=metrics_port, setup_first=setup_first)
     except KhabarError as exc:
         console.print(f"[red]indexer failed[/red]: {exc}", highlight=False)
         raise typer.Exit(1) from exc
     out.print_json(json.dumps(asdict(summary)))
 
 
-def _setup_when_reachable(settings: Settings, stopping: threading.Event) -> bool:
-    """Run setup_index, waiting (with back-off) while Elasticsearch is unreachable or overloaded."""
-    from pipelines.elastic.client import es_client
-    from pipelines.elastic.template import setup_index
-    from pipelines.indexer.bulk import Backoff
-
-    backoff = Backoff()
-    es = es_client(settings, max_retries=0)
-    while not stopping.is_set():
-        try:
-            setup_index(es, settings)
-            return True
-        except (ApiError, TransportError) as exc:
-            status = getattr(getattr(exc, "meta", None), "status", None)
-            if isinstance(exc, ApiError) and status not in (429, 500, 502, 503, 504):
-                raise
-            delay = backoff.next_delay()
-            log.warning(
-                "elasticsearch not ready; retrying setup", extra={"error": str(exc)[:200], "delay_s": delay}
-            )
-            stopping.wait(delay)
-    return False
-
-
 @app.command()
 def status(
-    group: str = typer.Option(None, help="Consumer group (default: KHABAR_INDEXER_GROUP)."),
+    group: str = typer.Option(None, envvar="KHABAR_INDEXER_GROUP", show_envvar=True, help="Consumer group."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
 ) -> None:
     """Documents in the index, consumer lag per partition, and a running indexer's metrics."""
@@ -149,6 +123,8 @@ def reindex() -> None:
     try:
         report = run_reindex(settings, progress=progress, stop=stop)
     except KhabarError as exc:
+        if is_unreachable(exc):
+            raise
         console.print(f"[red]reindex failed[/red]: {exc}", highlight=False)
         raise typer.Exit(1) from exc
     console.print(

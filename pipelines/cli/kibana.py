@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from pipelines.cli.failures import is_unreachable
 from pipelines.kibana.checks import check_against_elasticsearch, reference_problems
 from pipelines.kibana.errors import KibanaError
 from pipelines.kibana.importer import ImportFailedError, ImportReport, KibanaAuth, dashboard_urls, import_file
@@ -36,21 +37,37 @@ def _table(report: ImportReport) -> Table:
 @app.command()
 def setup(
     url: str = typer.Option(
-        ..., "--url", envvar="KHABAR_KIBANA_URL", help="Kibana base URL, e.g. http://127.0.0.1:5601"
+        ...,
+        "--url",
+        envvar="KHABAR_KIBANA_URL",
+        show_envvar=True,
+        help="Kibana base URL, e.g. http://127.0.0.1:5601",
     ),
     api_key: str = typer.Option(
         None,
         "--api-key",
         envvar="KHABAR_KIBANA_API_KEY",
+        show_envvar=True,
         help="API key (encoded, or id:key).",
         show_default=False,
     ),
-    user: str = typer.Option(None, "--user", envvar="KHABAR_KIBANA_USER", help="Basic-auth user."),
+    user: str = typer.Option(
+        None, "--user", envvar="KHABAR_KIBANA_USER", show_envvar=True, help="Basic-auth user."
+    ),
     password: str = typer.Option(
-        None, "--password", envvar="KHABAR_KIBANA_PASSWORD", help="Basic-auth password.", show_default=False
+        None,
+        "--password",
+        envvar="KHABAR_KIBANA_PASSWORD",
+        show_envvar=True,
+        help="Basic-auth password.",
+        show_default=False,
     ),
     space: str = typer.Option(
-        None, "--space", envvar="KHABAR_KIBANA_SPACE", help="Kibana space id (default space if unset)."
+        None,
+        "--space",
+        envvar="KHABAR_KIBANA_SPACE",
+        show_envvar=True,
+        help="Kibana space id (default space if unset).",
     ),
     file: Path = _FILE,
     index_pattern: str = typer.Option(
@@ -117,6 +134,8 @@ def check(
     try:
         problems += check_against_elasticsearch(es_client(settings), index or settings.index_alias, objects)
     except Exception as exc:  # the mapping check needs Elasticsearch; say why it could not run
+        if is_unreachable(exc):
+            raise  # one line from the CLI's failure handler
         console.print(
             f"[red]cannot read the mapping[/red]: {type(exc).__name__}: {exc}",
             highlight=False,

@@ -10,10 +10,14 @@ from rich.console import Console
 from pipelines.kafka.compat import check_dir
 from pipelines.kafka.contracts import SCHEMA_DIR
 
-app = typer.Typer(
-    help="Check khabar's topic schemas (JSON Schema) for breaking changes.", no_args_is_help=True
-)
+app = typer.Typer(no_args_is_help=True)
 console = Console()
+
+
+@app.callback()
+def schemas() -> None:
+    """Check khabar's topic schemas (JSON Schema) for breaking changes."""
+    # A callback keeps ``khabar schemas check`` a group (a lone verb would become ``khabar schemas``).
 
 
 @app.command()

@@ -57,7 +57,9 @@ def _summary(results: list) -> Table:  # list[ScrapeResult]
 
 @app.command("scrape")
 def scrape(
-    sources: Path = typer.Option(None, "--sources", help="sources YAML (default: KHABAR_SOURCES_FILE)"),
+    sources: Path = typer.Option(
+        None, "--sources", envvar="KHABAR_SOURCES_FILE", show_envvar=True, help="sources YAML"
+    ),
     source: list[str] = typer.Option(None, "--source", help="only this source id (repeatable)"),
     limit: int = typer.Option(None, "--limit", min=0, help="at most N article pages per source"),
     out: Path = typer.Option(None, "--out", help="articles as JSON lines (default: stdout)"),

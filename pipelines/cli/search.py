@@ -16,9 +16,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from pipelines.cli.failures import ExitCode
+from pipelines.cli.render import marked
 from pipelines.config import get_settings
 from pipelines.elastic.client import es_client
-from pipelines.search.query import SearchResult, search, split_highlight
+from pipelines.search.query import SearchQuery, SearchResult, search
 
 app = typer.Typer()
 
@@ -50,11 +52,9 @@ def search_command(
     if sort not in ("relevance", "date"):
         raise typer.BadParameter("relevance or date", param_hint="--sort")
     settings = get_settings()
-    result = search(
-        es_client(settings),
-        settings,
-        query,
-        sources=source or None,
+    wanted = SearchQuery(
+        text=query,
+        sources=source or (),
         since=_parse_when(since, "--since"),
         until=_parse_when(until, "--until"),
         sort=sort,  # type: ignore[arg-type]
@@ -62,17 +62,13 @@ def search_command(
         page=page,
         collapse=collapse,
     )
+    result = search(es_client(settings), settings, wanted)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
-        return
-    render(result, Console())
-
-
-def _marked(fragment: str) -> Text:
-    text = Text()
-    for piece, hit in split_highlight(" ".join(fragment.split())):
-        text.append(piece, style="bold" if hit else None)
-    return text
+    else:
+        render(result, Console())
+    if result.total == 0:
+        raise typer.Exit(ExitCode.NOTHING_FOUND)
 
 
 def render(result: SearchResult, console: Console) -> None:
@@ -81,11 +77,11 @@ def render(result: SearchResult, console: Console) -> None:
     for n, hit in enumerate(result.hits, 1):
         console.print()
         title = hit.highlights.get("title", [hit.title])[0]
-        console.print(Text(f"{n}. ", style="cyan") + _marked(title))
+        console.print(Text(f"{n}. ", style="cyan") + marked(title))
         meta = f"{hit.source_id} · {(hit.published_at or '')[:16].replace('T', ' ')} · {hit.url}"
         console.print(Text(meta, style="dim"))
         for fragment in hit.highlights.get("body", []) or hit.highlights.get("lead", []):
-            console.print(Text("  … ") + _marked(fragment) + Text(" …"))
+            console.print(Text("  … ") + marked(fragment) + Text(" …"))
     if not any(result.facets.values()):
         return
     table = Table(title="facets", show_header=True, header_style="bold")

@@ -7,6 +7,7 @@ from kafka.errors import KafkaError
 from rich.console import Console
 from rich.table import Table
 
+from pipelines.cli.failures import is_unreachable
 from pipelines.config import get_settings
 from pipelines.kafka.clients import make_admin
 from pipelines.kafka.topics import compare, describe, ensure_topics, topic_specs
@@ -25,7 +26,9 @@ def create() -> None:
     try:
         reports = ensure_topics(settings)
     except KafkaError as exc:
-        console.print(f"[red]Kafka at {settings.kafka_bootstrap} unreachable[/red]: {exc}", highlight=False)
+        if is_unreachable(exc):
+            raise  # one line from the CLI's failure handler
+        console.print(f"[red]Kafka at {settings.kafka_bootstrap} failed[/red]: {exc}", highlight=False)
         raise typer.Exit(1) from exc
     table = Table("topic", "result", "detail")
     for report in reports:

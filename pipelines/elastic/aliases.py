@@ -20,10 +20,11 @@ from pathlib import Path
 
 import pycountry
 
-from pipelines.config import PROJECT_ROOT
+from pipelines.resources import shipped
 
-OUTPUT = PROJECT_ROOT / "schemas" / "name-aliases.txt"
-PLACES = PROJECT_ROOT / "pipelines" / "indexer" / "enrich" / "data" / "places.json"
+OUTPUT = shipped("schemas", "name-aliases.txt")
+# The gazetteer the indexer enriches with (read here only when the alias list is rebuilt).
+PLACES = Path(__file__).resolve().parents[1] / "indexer" / "enrich" / "data" / "places.json"
 
 # Short English names news uses where pycountry has only the formal one.
 COUNTRY_LATIN: dict[str, list[str]] = {

@@ -20,10 +20,10 @@ def es_client(settings: Settings, **overrides: Any) -> Elasticsearch:
     the indexer, which does its own back-off, or ``request_timeout``).
     """
     options: dict[str, Any] = {"request_timeout": settings.read_timeout}
-    if settings.es_api_key:
-        options["api_key"] = settings.es_api_key
+    if settings.secret("es_api_key"):
+        options["api_key"] = settings.secret("es_api_key")
     elif settings.es_username:
-        options["basic_auth"] = (settings.es_username, settings.es_password)
+        options["basic_auth"] = (settings.es_username, settings.secret("es_password"))
     if settings.es_ca_certs:
         options["ca_certs"] = settings.es_ca_certs
     options.update(overrides)

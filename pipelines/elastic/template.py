@@ -61,11 +61,12 @@ from typing import Any
 
 from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError
 
-from pipelines.config import PROJECT_ROOT, Settings
+from pipelines.config import Settings
 from pipelines.elastic.aliases import load_rules
 from pipelines.errors import IndexingError
+from pipelines.resources import shipped
 
-TEMPLATE_FILE = PROJECT_ROOT / "schemas" / "index-template.json"
+TEMPLATE_FILE = shipped("schemas", "index-template.json")
 DEFAULT_ALIAS = "news-articles"
 _SUFFIX = re.compile(r"^(?P<prefix>.+)-(?P<n>\d{6})$")
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipelines.elastic.template import load_template
-from pipelines.search.query import build_request
+from pipelines.search.query import SearchQuery, build_request
 
 IndexBody = dict[str, Any]
 Request = dict[str, Any]
@@ -76,36 +76,37 @@ def khabar_index() -> IndexBody:
 
 
 def khabar_request(query: str, size: int) -> Request:
-    request = build_request(query, size=size)
+    request = build_request(SearchQuery(query, size=size))
     for key in ("aggs", "highlight", "sort", "track_total_hits", "collapse"):
         request.pop(key, None)
     request["_source"] = False
     return request
 
 
-CONFIGS: dict[str, Config] = {
-    config.name: config
-    for config in (
-        Config(
-            "standard",
-            "standard analyzer, multi_match title+body",
-            lambda: _plain_index("standard"),
-            multi_match_request,
-        ),
-        Config(
-            "arabic",
-            "built-in arabic analyzer, multi_match title+body",
-            lambda: _plain_index("arabic"),
-            multi_match_request,
-        ),
-        Config(
-            "khabar",
-            "shipped index template + pipelines.search.query.build_request",
-            khabar_index,
-            khabar_request,
-        ),
-    )
-}
+def _by_name(*configs: Config) -> dict[str, Config]:
+    return {config.name: config for config in configs}
+
+
+CONFIGS: dict[str, Config] = _by_name(
+    Config(
+        "standard",
+        "standard analyzer, multi_match title+body",
+        lambda: _plain_index("standard"),
+        multi_match_request,
+    ),
+    Config(
+        "arabic",
+        "built-in arabic analyzer, multi_match title+body",
+        lambda: _plain_index("arabic"),
+        multi_match_request,
+    ),
+    Config(
+        "khabar",
+        "shipped index template + pipelines.search.query.build_request",
+        khabar_index,
+        khabar_request,
+    ),
+)
 Clause = dict[str, Any]
 
 
@@ -160,65 +161,60 @@ def _khabar_index_bm25(b: float) -> Callable[[], IndexBody]:
 
 #: Diagnostics and ideas: run only when named with ``--config``. The ``khabar-`` ones change one
 #: thing in what ships (the ablation table of docs/search-quality.md).
-EXPERIMENTS: dict[str, Config] = {
-    config.name: config
-    for config in (
-        Config(
-            "khabar-analysis",
-            "shipped index template, plain multi_match title+body (the chain without the shipped query)",
-            khabar_index,
-            multi_match_request,
+EXPERIMENTS: dict[str, Config] = _by_name(
+    Config(
+        "khabar-analysis",
+        "shipped index template, plain multi_match title+body (the chain without the shipped query)",
+        khabar_index,
+        multi_match_request,
+    ),
+    Config(
+        "khabar-no-words",
+        "shipped, without the .words clause (lead and body)",
+        khabar_index,
+        _without(lambda c: "combined_fields" in c),
+    ),
+    Config(
+        "khabar-no-exact",
+        "shipped, without the body.exact clause",
+        khabar_index,
+        _without(_sqs_on("body.exact")),
+    ),
+    Config(
+        "khabar-no-title",
+        "shipped, without the title clause",
+        khabar_index,
+        _without(lambda c: "title" in c.get("match", {})),
+    ),
+    Config(
+        "khabar-no-phrases",
+        "shipped, without the whole-text phrase clauses",
+        khabar_index,
+        _without(lambda c: "match_phrase" in c),
+    ),
+    Config(
+        "khabar-no-aliases",
+        "shipped, fields searched with their index analyzers (no name aliases)",
+        _khabar_index_without_aliases,
+        khabar_request,
+    ),
+    Config(
+        "khabar-fuzzy",
+        "shipped + a fuzzy match on the stems (boost 0.3)",
+        khabar_index,
+        _plus(
+            lambda q: {"match": {"body": {"query": q, "fuzziness": "AUTO", "prefix_length": 1, "boost": 0.3}}}
         ),
-        Config(
-            "khabar-no-words",
-            "shipped, without the .words clause (lead and body)",
-            khabar_index,
-            _without(lambda c: "combined_fields" in c),
-        ),
-        Config(
-            "khabar-no-exact",
-            "shipped, without the body.exact clause",
-            khabar_index,
-            _without(_sqs_on("body.exact")),
-        ),
-        Config(
-            "khabar-no-title",
-            "shipped, without the title clause",
-            khabar_index,
-            _without(lambda c: "title" in c.get("match", {})),
-        ),
-        Config(
-            "khabar-no-phrases",
-            "shipped, without the whole-text phrase clauses",
-            khabar_index,
-            _without(lambda c: "match_phrase" in c),
-        ),
-        Config(
-            "khabar-no-aliases",
-            "shipped, fields searched with their index analyzers (no name aliases)",
-            _khabar_index_without_aliases,
-            khabar_request,
-        ),
-        Config(
-            "khabar-fuzzy",
-            "shipped + a fuzzy match on the stems (boost 0.3)",
-            khabar_index,
-            _plus(
-                lambda q: {
-                    "match": {"body": {"query": q, "fuzziness": "AUTO", "prefix_length": 1, "boost": 0.3}}
-                }
-            ),
-        ),
-        Config(
-            "khabar-lead",
-            "shipped + the lead's words as a clause of their own (boost 0.3)",
-            khabar_index,
-            _plus(lambda q: {"match": {"lead.words": {"query": q, "boost": 0.3}}}),
-        ),
-        Config("khabar-b0.75", "shipped, BM25 b=0.75 (stock)", _khabar_index_bm25(0.75), khabar_request),
-        Config("khabar-b0.9", "shipped, BM25 b=0.9", _khabar_index_bm25(0.9), khabar_request),
-    )
-}
+    ),
+    Config(
+        "khabar-lead",
+        "shipped + the lead's words as a clause of their own (boost 0.3)",
+        khabar_index,
+        _plus(lambda q: {"match": {"lead.words": {"query": q, "boost": 0.3}}}),
+    ),
+    Config("khabar-b0.75", "shipped, BM25 b=0.75 (stock)", _khabar_index_bm25(0.75), khabar_request),
+    Config("khabar-b0.9", "shipped, BM25 b=0.9", _khabar_index_bm25(0.9), khabar_request),
+)
 #: The peer the relative nDCG@10 difference is computed against.
 BASELINE = "arabic"
 

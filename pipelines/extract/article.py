@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urljoin
 
+import py3langid
 from bs4 import BeautifulSoup
 
 from pipelines.errors import ExtractionError
@@ -21,6 +22,7 @@ from pipelines.extract.body import MIN_BODY_CHARS, extract_body
 from pipelines.extract.dates import find_dates, zone
 from pipelines.extract.metadata import read_metadata
 from pipelines.extract.page import PageIndex, chrome_share, main_text_chars, parse, scan
+from pipelines.fetch.charset import decode_html
 from pipelines.model import Article, Block, RawPage, article_id_for, content_hash_for
 from pipelines.normalize.arabic import clean_display
 from pipelines.normalize.urls import resolve_canonical
@@ -42,8 +44,6 @@ def page_html(page: RawPage) -> str:
         raise ExtractionError(f"not an HTML page: {content_type}", reason="not_html")
     text = page.text
     if not text and page.body:
-        from pipelines.fetch.charset import decode_html
-
         text, _charset = decode_html(page.body, content_type)
     if not text or not text.strip():
         raise ExtractionError("the page has no content", reason="empty_page")
@@ -77,8 +77,6 @@ def _trim_chrome(blocks: list[Block], index: PageIndex) -> list[Block]:
 def _language(declared: str | None, text: str) -> str:
     if declared:
         return declared
-    import py3langid
-
     lang, _score = py3langid.classify(text[:5000])
     return str(lang)
 

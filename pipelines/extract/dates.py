@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import dateparser
+from htmldate import find_date
+
 from pipelines.extract.page import PageIndex, visible_text
 from pipelines.normalize.arabic import fold_digits
 from pipelines.normalize.arabic_dates import parse_arabic_date
@@ -68,8 +71,6 @@ def _iso(value: str, tz: tzinfo) -> datetime | None:
 
 
 def _dateparser(value: str, tz: tzinfo, now: datetime | None) -> datetime | None:
-    import dateparser  # slow to import; only needed for the long tail
-
     settings = {
         "RETURN_AS_TIMEZONE_AWARE": True,
         "TIMEZONE": getattr(tz, "key", "UTC"),
@@ -140,8 +141,6 @@ def _dated_elements(page: PageIndex) -> list[str]:
 
 
 def _htmldate(html: str, now: datetime | None, tz: tzinfo) -> datetime | None:
-    from htmldate import find_date
-
     try:
         found = find_date(
             html,

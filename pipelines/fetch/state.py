@@ -29,6 +29,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    func,
     insert,
     select,
     update,
@@ -270,8 +271,6 @@ class CrawlState:
         return int(row.versions) if row else 0
 
     def counts(self) -> dict[str, int]:
-        from sqlalchemy import func
-
         with self.engine.connect() as conn:
             urls = conn.execute(select(func.count()).select_from(crawl_urls)).scalar_one()
             articles = conn.execute(select(func.count()).select_from(crawl_articles)).scalar_one()

@@ -9,6 +9,9 @@ Outcomes per document:
 - ``transient``: 429 / 5xx for that document, resent after a back-off;
 - ``rejected``: the document itself is wrong (mapping or parsing error...), dead-lettered.
 A whole request that fails with 429, 5xx or a lost connection raises :class:`TransientBulkError`.
+
+One path: :func:`send` settles the batch's near-duplicate clusters (:func:`cluster`, or a clustering
+already started on another thread) and writes it in one ``_bulk`` request.
 """
 
 from __future__ import annotations
@@ -107,68 +110,23 @@ def classify_item(status: int, error: dict[str, Any] | None) -> ItemResult:
     return ItemResult("rejected", status, reason, message)
 
 
-def send_bulk(
+def send(
     es: Elasticsearch,
     index: str,
-    docs: Sequence[BulkDoc],
+    docs: Sequence[BulkDoc] | Future[list[BulkDoc]],
     *,
     require_alias: bool = False,
     timeout: float | None = None,
 ) -> BulkResult:
-    """Send ``docs`` to ``index`` in one ``_bulk`` request; results are in the order of ``docs``.
+    """Write ``docs`` to ``index``: their clusters settled, then one ``_bulk`` request; results are in
+    the order of ``docs``. ``docs`` may be a clustering started earlier on another thread
+    (a future of :func:`cluster`), so the lookups of one batch overlap the writes of the previous.
 
     ``require_alias`` makes a missing alias an error instead of auto-creating a concrete index
     under the alias's name (which would then block the alias for good).
     """
-    if not docs:
-        return BulkResult()
-    lines: list[bytes] = []
-    for doc in docs:
-        lines.append(doc.action)
-        lines.append(doc.source)
-    client = es.options(request_timeout=timeout) if timeout else es
-    try:
-        response = client.bulk(
-            operations=lines, index=index, require_alias=require_alias, filter_path=_FILTER_PATH
-        )
-    except ApiError as exc:
-        status = exc.meta.status
-        if status == 413 and len(docs) > 1:  # request too large: halve it
-            half = len(docs) // 2
-            first = send_bulk(es, index, docs[:half], require_alias=require_alias, timeout=timeout)
-            second = send_bulk(es, index, docs[half:], require_alias=require_alias, timeout=timeout)
-            return BulkResult(first.items + second.items)
-        if status == 413:
-            return BulkResult([ItemResult("rejected", 413, "request_too_large", str(exc)[:2000])])
-        if status in _TRANSIENT_STATUS:
-            raise TransientBulkError(str(exc)[:500], reason=f"http_{status}") from exc
-        if status == 404:  # the alias or index is gone (setup not run, being swapped): wait for it
-            raise TransientBulkError(str(exc)[:500], reason="index_not_found") from exc
-        raise IndexingError(f"bulk request refused: {str(exc)[:500]}", reason=f"http_{status}") from exc
-    except TransportError as exc:  # connection refused / reset, timeout
-        raise TransientBulkError(str(exc)[:500], reason=type(exc).__name__) from exc
-    items = response.body.get("items") or []
-    if len(items) != len(docs):
-        raise TransientBulkError(f"bulk answered {len(items)} items for {len(docs)} documents")
-    results = []
-    for item in items:
-        (body,) = item.values()
-        results.append(classify_item(int(body.get("status", 0)), body.get("error")))
-    return BulkResult(results)
-
-
-def cluster_and_send(
-    es: Elasticsearch, index: str, docs: Sequence[BulkDoc], *, require_alias: bool = False
-) -> BulkResult:
-    """Settle near-duplicate clusters for the batch (against what ``index`` holds), then send it."""
-    return send_bulk(es, index, cluster(es, index, docs), require_alias=require_alias)
-
-
-def send_clustered(
-    es: Elasticsearch, index: str, clustered: Future[list[BulkDoc]], *, require_alias: bool = False
-) -> BulkResult:
-    """Send a batch once its clustering (started earlier, on another thread) is done."""
-    return send_bulk(es, index, clustered.result(), require_alias=require_alias)
+    ready = docs.result() if isinstance(docs, Future) else cluster(es, index, docs)
+    return _bulk(es, index, ready, require_alias=require_alias, timeout=timeout)
 
 
 def cluster(es: Elasticsearch, index: str, docs: Sequence[BulkDoc]) -> list[BulkDoc]:
@@ -199,6 +157,52 @@ def _encoded_cluster(doc: BulkDoc) -> bool:
     """Whether the serialized source already carries the body's cluster id."""
     cluster = doc.body.get("cluster_id")
     return cluster is None or _dumps({"cluster_id": cluster})[1:-1] in doc.source
+
+
+def _bulk(
+    es: Elasticsearch,
+    index: str,
+    docs: Sequence[BulkDoc],
+    *,
+    require_alias: bool = False,
+    timeout: float | None = None,
+) -> BulkResult:
+    """One ``_bulk`` request (halved on 413); results are in the order of ``docs``."""
+    if not docs:
+        return BulkResult()
+    lines: list[bytes] = []
+    for doc in docs:
+        lines.append(doc.action)
+        lines.append(doc.source)
+    client = es.options(request_timeout=timeout) if timeout else es
+    try:
+        response = client.bulk(
+            operations=lines, index=index, require_alias=require_alias, filter_path=_FILTER_PATH
+        )
+    except ApiError as exc:
+        status = exc.meta.status
+        if status == 413 and len(docs) > 1:  # request too large: halve it
+            half = len(docs) // 2
+            first = _bulk(es, index, docs[:half], require_alias=require_alias, timeout=timeout)
+            second = _bulk(es, index, docs[half:], require_alias=require_alias, timeout=timeout)
+            return BulkResult(first.items + second.items)
+        if status == 413:
+            return BulkResult([ItemResult("rejected", 413, "request_too_large", str(exc)[:2000])])
+        if status in _TRANSIENT_STATUS:
+            raise TransientBulkError(str(exc)[:500], reason=f"http_{status}") from exc
+        if status == 404:  # the alias or index is gone (setup not run, being swapped): wait for it
+            raise TransientBulkError(str(exc)[:500], reason="index_not_found") from exc
+        raise IndexingError(f"bulk request refused: {str(exc)[:500]}", reason=f"http_{status}") from exc
+    except TransportError as exc:  # connection refused / reset, timeout
+        raise TransientBulkError(str(exc)[:500], reason=type(exc).__name__) from exc
+    items = response.body.get("items") or []
+    if len(items) != len(docs):
+        raise TransientBulkError(f"bulk answered {len(items)} items for {len(docs)} documents")
+    results = []
+    for item in items:
+        (body,) = item.values()
+        results.append(classify_item(int(body.get("status", 0)), body.get("error")))
+    return BulkResult(results)
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """Prometheus metrics of the indexer, in their own registry (several services can live in one process).
 
-Exposed over HTTP by :func:`serve` on ``Settings.metrics_port``; ``khabar index status`` reads them
-back with :func:`scrape`.
+Exposed over HTTP by :func:`serve` on ``Settings.metrics_addr``:``Settings.metrics_port`` (127.0.0.1 by
+default; 0.0.0.0 in a container, so a scraper outside it can reach them); ``khabar index status``
+reads them back with :func:`scrape`.
 """
 
 from __future__ import annotations
@@ -9,9 +10,12 @@ from __future__ import annotations
 import logging
 import urllib.request
 from dataclasses import dataclass, field
+from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 from prometheus_client.parser import text_string_to_metric_families
+
+from pipelines.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -60,17 +64,25 @@ class IndexerMetrics:
         )
 
 
-def serve(metrics: IndexerMetrics, port: int, addr: str = "127.0.0.1") -> bool:
-    """Expose ``metrics`` on ``http://addr:port/metrics``; a busy port is logged, not fatal."""
+def serve(metrics: IndexerMetrics, port: int, addr: str = "127.0.0.1") -> WSGIServer | None:
+    """Expose ``metrics`` on ``http://addr:port/metrics``; the server, or None when ``port`` is 0 or
+    busy (a busy port is logged, not fatal)."""
     if port <= 0:
-        return False
+        return None
     try:
-        start_http_server(port, addr=addr, registry=metrics.registry)
+        server, _thread = start_http_server(port, addr=addr, registry=metrics.registry)
     except OSError as exc:
-        log.warning("metrics port unavailable", extra={"port": port, "error": str(exc)})
-        return False
+        log.warning("metrics port unavailable", extra={"addr": addr, "port": port, "error": str(exc)})
+        return None
     log.info("metrics exposed", extra={"url": f"http://{addr}:{port}/metrics"})
-    return True
+    return server
+
+
+def serve_from_settings(
+    metrics: IndexerMetrics, settings: Settings, port: int | None = None
+) -> WSGIServer | None:
+    """:func:`serve` on ``settings.metrics_addr`` and ``port`` (default ``settings.metrics_port``)."""
+    return serve(metrics, settings.metrics_port if port is None else port, addr=settings.metrics_addr)
 
 
 def scrape(port: int, host: str = "127.0.0.1", timeout: float = 2.0) -> dict[str, float] | None:

@@ -1,4 +1,8 @@
-"""The indexer service: Kafka ``news.articles.v1`` -> validate -> enrich -> ``_bulk`` -> commit.
+"""The indexer loop: Kafka ``news.articles.v1`` -> validate -> enrich -> ``_bulk`` -> commit.
+
+Three rooms: this loop (poll, prepare, decide when to send, membership, idle and progress; and
+:func:`run_indexer`, its lifecycle), the sink (:mod:`pipelines.indexer.sink`: build, send, settle a
+batch) and the checkpoint (:mod:`pipelines.indexer.checkpoint`: offsets, commit, seek back).
 
 The rules that make it lose nothing and duplicate nothing:
 
@@ -18,42 +22,39 @@ the next batch; batches still commit in order.
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from elasticsearch import Elasticsearch
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import CommitFailedError, KafkaError
-from kafka.structs import OffsetAndMetadata
-from pydantic import ValidationError
+from elasticsearch import ApiError, Elasticsearch, TransportError
+from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
+from kafka.structs import MemberState
 
 from pipelines.config import Settings
 from pipelines.elastic.client import es_client
-from pipelines.indexer.batch import Batch, InFlight, marker, merge
-from pipelines.indexer.bulk import (
-    Backoff,
-    BulkDoc,
-    BulkResult,
-    TransientBulkError,
-    cluster,
-    cluster_and_send,
-    send_clustered,
-)
+from pipelines.elastic.template import setup_index
+from pipelines.errors import IndexingError
+from pipelines.indexer.batch import Batch, marker
+from pipelines.indexer.bulk import Backoff
+from pipelines.indexer.checkpoint import Abandon, Checkpoint
 from pipelines.indexer.consume import Prepared, RebalanceFlag, ToDocument, partition_lag, prepare
-from pipelines.indexer.metrics import IndexerMetrics
+from pipelines.indexer.enrich import to_document as enrich_to_document
+from pipelines.indexer.metrics import IndexerMetrics, serve_from_settings
 from pipelines.indexer.options import Progress, RunOptions, RunSummary
-from pipelines.indexer.recovery import Abandon, Recovery
-from pipelines.kafka.clients import encode_json, make_producer, message_headers
-from pipelines.kafka.dlq import DeadLetterWriter
-from pipelines.kafka.messages import ENRICHED_SCHEMA, ENRICHED_SCHEMA_VERSION, EnrichedArticle
+from pipelines.indexer.sink import BulkSink
+from pipelines.kafka.clients import make_consumer
+
+__all__ = ["IndexerService", "RunOptions", "RunSummary", "run_indexer"]
 
 log = logging.getLogger(__name__)
 
 
-class IndexerService(Recovery):
+class IndexerService:
+    """The loop: one run per object. Holds the consumer; the sink and checkpoint do the rest."""
+
     def __init__(
         self,
         settings: Settings,
@@ -65,25 +66,24 @@ class IndexerService(Recovery):
     ) -> None:
         self.settings = settings
         self.options = options
-        # No client-side retries: back-off and retry are decided here, where offsets are known.
-        self.es = es or es_client(settings, max_retries=0, retry_on_timeout=False)
-        self.to_document = to_document or _default_to_document()
+        self.to_document = to_document or enrich_to_document
         self.metrics = metrics or IndexerMetrics()
         self.summary = RunSummary()
         self.rebalance = RebalanceFlag()
         self._stop = threading.Event()
-        self._batch = Batch()
-        self._inflight: InFlight | None = None
-        self._uncommitted: dict[TopicPartition, OffsetAndMetadata] = {}  # written, commit failed
-        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="khabar-bulk")
-        # Near-duplicate lookups of the next batch run while the current one is being indexed.
-        self._clusterer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="khabar-cluster")
-        self._dlq = DeadLetterWriter(settings)
-        self._enriched: KafkaProducer | None = None
-        self._consumer: KafkaConsumer | None = None
+        self._progress = Progress()
+        self.checkpoint = Checkpoint(self.rebalance, self._stop, self.metrics, self.summary, self._progress)
+        self.sink = BulkSink(
+            settings,
+            options,
+            # No client-side retries: back-off and retry are decided here, where offsets are known.
+            es or es_client(settings, max_retries=0, retry_on_timeout=False),
+            self.checkpoint,
+            self.metrics,
+            self.summary,
+        )
         self._unstable_since: float | None = None  # when the consumer last left a stable group
         self._last_record = self._started = time.monotonic()
-        self._progress = Progress()
 
     # -- lifecycle ------------------------------------------------------------------------------
     def stop(self, *_: object) -> None:
@@ -97,7 +97,7 @@ class IndexerService(Recovery):
     def run(self) -> RunSummary:
         """Consume until stopped, idle or caught up. One run per service object."""
         started = self._started = time.monotonic()
-        self._consumer = self._subscribe()
+        self._subscribe()
         log.info(
             "indexer started",
             extra={"group": self.options.group, "topic": self.options.topic, "index": self.options.index},
@@ -105,12 +105,14 @@ class IndexerService(Recovery):
         try:
             self.summary.exit_reason = self._loop()
         finally:
-            self._shutdown(self._consumer)
+            self.sink.close()
+            self.checkpoint.consumer.close(autocommit=False)
             self.summary.seconds = round(time.monotonic() - started, 3)
         log.info("indexer stopped", extra=vars(self.summary))
         return self.summary
 
     def _loop(self) -> str:
+        sink = self.sink
         while not self._stop.is_set():
             consumer = self._check_membership()
             # While the group rebalances, only poll (see _check_membership): no lag queries.
@@ -120,31 +122,30 @@ class IndexerService(Recovery):
             if fresh and self.summary.startup_seconds is None:
                 self.summary.startup_seconds = round(time.monotonic() - self._started, 3)
             if self.rebalance.take() is not None:
-                if self._holding():
+                if sink.holding:
                     # Fresh records come after the dropped ones: drop them too, all are read again.
                     self._abandon("rebalance", [marker(r) for r in fresh])
                     continue
-                assigned = consumer.assignment()
-                self._uncommitted = {tp: o for tp, o in self._uncommitted.items() if tp in assigned}
+                self.checkpoint.keep_assigned()
             done = 0  # records of this poll now held by a batch (the rest are dropped on Abandon)
             try:
                 for record in fresh:
-                    self._add(prepare(record, self.to_document, max_doc_bytes=self.options.max_doc_bytes))
+                    sink.add(prepare(record, self.to_document, max_doc_bytes=self.options.max_doc_bytes))
                     done += 1
                     self.metrics.consumed.inc()
                     self.summary.consumed += 1
                 # A poll that waited and got nothing means the stream is idle: waiting longer would
                 # not fill the batch, only delay it.
-                if self._batch.items and (not fresh or self._batch.age >= self.settings.bulk_max_seconds):
-                    self._ship()
-                if self._inflight and (self._inflight.future.done() or not fresh):
-                    self._finish()
+                if sink.batch.items and (not fresh or sink.batch.age >= self.settings.bulk_max_seconds):
+                    sink.ship()
+                if sink.inflight and (sink.inflight.future.done() or not fresh):
+                    sink.settle()
             except Abandon as exc:
                 self._abandon(str(exc), [marker(r) for r in fresh[done:]])
                 continue
             if fresh:
                 self._last_record = time.monotonic()
-            elif not self._batch.items and self._inflight is None and stable:
+            elif not sink.holding and stable:
                 reason = self._idle(consumer)
                 if reason:
                     return reason
@@ -152,187 +153,68 @@ class IndexerService(Recovery):
                 self._report(consumer)
         return "stopped"
 
-    def _shutdown(self, consumer: KafkaConsumer) -> None:
-        try:
-            if self._inflight is not None:
-                self._finish()  # its result decides: commit if complete, else drop
-        except Abandon:
-            pass
-        except Exception:
-            log.exception("could not finish the last batch; it stays uncommitted")
-        finally:
-            dropped = len(self._batch) + (len(self._inflight.batch) if self._inflight else 0)
-            if dropped:
-                log.info("batch abandoned at shutdown, not committed", extra={"records": dropped})
-            self._sender.shutdown(wait=True)
-            self._clusterer.shutdown(wait=True)
-            consumer.close(autocommit=False)
-            self._dlq.close()
-            if self._enriched is not None:
-                self._enriched.close()
+    def _abandon(self, why: str, extra: list[Prepared]) -> None:
+        """Drop every uncommitted record in memory and seek back so they are consumed again."""
+        self.checkpoint.abandon(why, self.sink.drop() + extra)
 
-    # -- batching -------------------------------------------------------------------------------
-    def _add(self, item: Prepared) -> None:
-        # Ship before adding when the item would overflow the batch; on Abandon the item is not in
-        # any batch yet and the caller seeks back to it.
-        size = item.doc.size if item.doc else 0
-        if self._batch.docs and self._batch.bytes + size > self.settings.bulk_max_bytes:
-            self._ship()
-        self._batch.add(item)
-        if (
-            self._batch.docs >= self.settings.bulk_max_docs
-            or self._batch.bytes >= self.settings.bulk_max_bytes
-        ):
-            self._ship()
-
-    def _ship(self) -> None:
-        """Send the current batch: its near-duplicate lookups start at once, its ``_bulk`` after the
-        batch in flight is finished and committed (batches commit in order)."""
-        batch, self._batch = self._batch, Batch()
-        docs = batch.documents()
-        clustered = self._clusterer.submit(cluster, self.es, self.options.index, docs) if docs else None
-        if self._inflight is not None:
-            try:
-                self._finish()
-            except Abandon:
-                self._batch = merge(self._batch, batch)  # after the batch that was in flight
-                raise
-        self._inflight = InFlight(batch, self._submit(clustered))
-
-    def _submit(self, clustered: Future[list[BulkDoc]] | None) -> Future[BulkResult]:
-        if clustered is None:
-            done: Future[BulkResult] = Future()
-            done.set_result(BulkResult())
-            return done
-        return self._sender.submit(
-            send_clustered, self.es, self.options.index, clustered, require_alias=self.options.require_alias
+    # -- group membership -----------------------------------------------------------------------
+    def _subscribe(self) -> KafkaConsumer:
+        consumer = make_consumer(
+            self.settings,
+            role="indexer",
+            group_id=self.options.group,
+            # Short poll rounds (records are batched for _bulk across polls): a rebalance waits for
+            # every member's next poll, and enrichment makes 500 records take many seconds.
+            max_poll_records=max(1, min(100, self.settings.bulk_max_docs)),
+            # A crashed indexer's partitions move to the others after 10 s, not the 45 s default.
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=3_000,
         )
+        consumer.subscribe([self.options.topic], listener=self.rebalance)
+        self._unstable_since = None
+        self.checkpoint.bind(consumer)
+        return consumer
 
-    def _finish(self) -> None:
-        """Wait for the batch in flight; retry what failed transiently; dead-letter what Elasticsearch
-        refused; commit. Raises Abandon if a rebalance or a stop interrupts the retries."""
-        flight, self._inflight = self._inflight, None
-        assert flight is not None
-        try:
-            failures = self._write(flight)
-            self._dead_letter(failures)
-            self._commit(flight.batch)
-        except Abandon:
-            self._batch = merge(flight.batch, self._batch)  # both go back to Kafka
-            raise
+    def _stable(self) -> bool:
+        return self.checkpoint.consumer.group_metadata().state == MemberState.STABLE
 
-    def _write(self, flight: InFlight) -> list[Prepared]:
-        batch = flight.batch
-        failures = [item for item in batch.items if item.failure is not None]
-        pending = [item for item in batch.items if item.doc is not None]
-        backoff = Backoff(self.options.backoff_base, self.options.backoff_cap)
-        future: Future[BulkResult] | None = flight.future
-        while pending:
-            try:
-                result = (
-                    future.result()
-                    if future
-                    else cluster_and_send(
-                        self.es,
-                        self.options.index,
-                        [p.doc for p in pending if p.doc],
-                        require_alias=self.options.require_alias,
-                    )
-                )
-            except TransientBulkError as exc:
-                self._back_off(backoff, exc.reason, len(pending))
-                future = None
-                continue
-            future = None
-            retry: list[Prepared] = []
-            self._tally(result)
-            for item, outcome in zip(pending, result.items, strict=True):
-                # One line per article, with the trace id it was published with (see docs/consuming.md).
-                log.debug(
-                    "article %s",
-                    outcome.outcome,
-                    extra={
-                        "article_id": item.doc.doc_id if item.doc else None,
-                        "trace_id": item.trace_id,
-                        "outcome": outcome.outcome,
-                        "topic": item.tp.topic,
-                        "partition": item.tp.partition,
-                        "offset": item.offset,
-                    },
-                )
-                if outcome.outcome in ("indexed", "conflict"):
-                    continue
-                if outcome.outcome == "rejected":
-                    failures.append(
-                        item.rejected(outcome.reason, f"http {outcome.status}: {outcome.message}")
-                    )
-                else:
-                    retry.append(item)
-            if self.options.publish_enriched:
-                self._publish_enriched(
-                    [p for p, o in zip(pending, result.items, strict=True) if o.outcome == "indexed"]
-                )
-            pending = retry
-            if pending:
-                reasons = {o.reason for o in result.items if o.outcome == "transient"}
-                self._back_off(backoff, ",".join(sorted(reasons)) or "transient", len(pending))
-        self._resume()
-        return failures
+    def _check_membership(self) -> KafkaConsumer:
+        """Rebuild the consumer if it has been outside a stable group for too long.
 
-    def _dead_letter(self, failures: list[Prepared]) -> None:
-        """Send dead letters and wait for the broker's acknowledgement of each; retry the rest."""
-        backoff = Backoff(self.options.backoff_base, self.options.backoff_cap)
-        while failures:
-            sent, unsent = [], []
-            for item in failures:
-                try:
-                    sent.append((item, self._dlq.send(item.dead_letter(self._dlq))))
-                except KafkaError:  # no metadata for the DLQ topic within max_block_ms: broker away
-                    unsent.append(item)
-            self._dlq.flush()
-            failures = unsent
-            for item, future in sent:
-                if future.succeeded():
-                    reason = item.failure.error.reason if item.failure else "unknown"
-                    self.metrics.dead_lettered.labels(reason=reason).inc()
-                    self.summary.dead_lettered += 1
-                    self.summary.dead_letter_reasons[reason] = (
-                        self.summary.dead_letter_reasons.get(reason, 0) + 1
-                    )
-                else:
-                    failures.append(item)
-            if failures:
-                self._back_off(backoff, "dlq_unavailable", len(failures))
-        self._resume()
-
-    def _commit(self, batch: Batch) -> None:
-        offsets = self._uncommitted | batch.offsets()
-        if not offsets:
-            return
-        assert self._consumer is not None
-        try:
-            self._consumer.commit(offsets=offsets)
-        except (CommitFailedError, KafkaError) as exc:
-            # The batch is written: if the partition moved, its new owner re-reads it (409s, harmless).
-            log.warning("offset commit failed; will retry", extra={"error": repr(exc)})
-            self._uncommitted = offsets
-        else:
-            self._uncommitted = {}
-            self.metrics.batches.inc()
-            self.summary.batches += 1
-            self.metrics.batch_seconds.observe(batch.age)
-            self._progress.docs += batch.docs
+        kafka-python 3.0.12 can lose a rebalance it was waiting for: if its JoinGroup/SyncGroup
+        round completes while no ``poll`` awaits it (the previous poll timed out and the loop is
+        doing other work), the next poll starts over and the member may never get partitions.
+        The loop avoids that by only polling, with long timeouts, while the group is not stable;
+        this is the safety net. Nothing is held then, so a fresh consumer is safe; a member that
+        is merely idle (more members than partitions) is stable and left alone.
+        """
+        consumer = self.checkpoint.consumer
+        if self._stable():
+            self._unstable_since = None
+            return consumer
+        now = time.monotonic()
+        if self._unstable_since is None:
+            self._unstable_since = now
+        if now - self._unstable_since < self.options.rejoin_timeout or self.sink.holding:
+            return consumer
+        log.warning(
+            "consumer outside the group too long; reconnecting",
+            extra={"group": self.options.group, "seconds": round(now - self._unstable_since)},
+        )
+        consumer.close(autocommit=False)
+        return self._subscribe()
 
     # -- idle, progress -------------------------------------------------------------------------
     def _poll_timeout_ms(self) -> int:
-        if self._batch.items:
-            left = self.settings.bulk_max_seconds - self._batch.age
+        batch, inflight = self.sink.batch, self.sink.inflight
+        if batch.items:
+            left = self.settings.bulk_max_seconds - batch.age
             return max(0, min(500, int(left * 1000)))
-        return 0 if self._inflight is not None and self._inflight.future.done() else 500
+        return 0 if inflight is not None and inflight.future.done() else 500
 
     def _idle(self, consumer: KafkaConsumer) -> str | None:
-        if self._uncommitted:
-            self._commit(Batch())
+        if self.checkpoint.uncommitted:
+            self.checkpoint.commit(Batch())
         idle = time.monotonic() - self._last_record
         if self.options.max_idle_seconds is not None and idle >= self.options.max_idle_seconds:
             return "idle"
@@ -348,7 +230,7 @@ class IndexerService(Recovery):
                 TopicPartition(self.options.topic, p)
                 for p in sorted(consumer.partitions_for_topic(self.options.topic) or ())
             ]
-            settled = not (self._batch.items or self._inflight or self._uncommitted)
+            settled = not (self.sink.holding or self.checkpoint.uncommitted)
             local = {tp: consumer.position(tp) for tp in consumer.assignment()} if settled else {}
             lag = partition_lag(consumer, partitions, local=local)
         except KafkaError as exc:
@@ -376,40 +258,59 @@ class IndexerService(Recovery):
             },
         )
 
-    def _publish_enriched(self, items: list[Prepared]) -> None:
-        if not items:
-            return
-        if self._enriched is None:
-            self._enriched = make_producer(self.settings, "indexer-enriched")
-        for item in items:
-            assert item.doc is not None
-            try:
-                message = EnrichedArticle.from_document(item.doc.body).to_message()
-            except ValidationError as exc:  # derived data: the document is indexed, log and go on
-                log.warning(
-                    "enriched message not published",
-                    extra={"article_id": item.doc.doc_id, "trace_id": item.trace_id, "error": str(exc)[:500]},
-                )
-                continue
-            headers = message_headers(
-                ENRICHED_SCHEMA,
-                ENRICHED_SCHEMA_VERSION,
-                source_id=message.get("source_id"),
-                trace_id=item.trace_id,
-                value=message,
-                producer="indexer",
-                key=item.doc.doc_id,
+
+# -- lifecycle: what every entry point (CLI, ``python -m pipelines.indexer``, demo, DAG) runs ----------
+def run_indexer(
+    settings: Settings,
+    options: RunOptions | None = None,
+    *,
+    metrics_port: int | None = None,
+    setup_first: bool = True,
+    to_document: ToDocument | None = None,
+) -> RunSummary:
+    """Run an indexer to its end: SIGTERM/SIGINT stop it cleanly (in the main thread), the index is
+    set up first once Elasticsearch answers, metrics are served on ``metrics_port`` (default
+    ``settings.metrics_port``; 0: off). Raises IndexingError if stopped before Elasticsearch answered.
+    """
+    metrics = IndexerMetrics()
+    service = IndexerService(
+        settings, options or RunOptions.from_settings(settings), metrics=metrics, to_document=to_document
+    )
+    with _stop_on_signals(service):
+        if setup_first and not setup_when_reachable(settings, service.stopping):
+            raise IndexingError("stopped while waiting for Elasticsearch; nothing consumed", reason="stopped")
+        serve_from_settings(metrics, settings, metrics_port)
+        return service.run()
+
+
+@contextmanager
+def _stop_on_signals(service: IndexerService) -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():  # e.g. an Airflow task thread
+        yield
+        return
+    previous = {sig: signal.signal(sig, service.stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def setup_when_reachable(settings: Settings, stopping: threading.Event) -> bool:
+    """Run setup_index, waiting (with back-off) while Elasticsearch is unreachable or overloaded."""
+    backoff = Backoff()
+    es = es_client(settings, max_retries=0)
+    while not stopping.is_set():
+        try:
+            setup_index(es, settings)
+            return True
+        except (ApiError, TransportError) as exc:
+            status = getattr(getattr(exc, "meta", None), "status", None)
+            if isinstance(exc, ApiError) and status not in (429, 500, 502, 503, 504):
+                raise
+            delay = backoff.next_delay()
+            log.warning(
+                "elasticsearch not ready; retrying setup", extra={"error": str(exc)[:200], "delay_s": delay}
             )
-            self._enriched.send(
-                self.settings.topic_enriched,
-                key=item.doc.doc_id.encode(),
-                value=encode_json(message),
-                headers=headers,
-            )
-        self._enriched.flush()
-
-
-def _default_to_document() -> Callable[[Any], dict[str, Any]]:
-    from pipelines.indexer.enrich import to_document
-
-    return to_document
+            stopping.wait(delay)
+    return False

@@ -25,6 +25,7 @@ from typing import Any
 
 from pipelines.config import Settings
 from pipelines.errors import KhabarError
+from pipelines.extract import extract_article
 from pipelines.fetch import CrawlState, Fetcher, FetchPolicy, validators_of
 from pipelines.ingest.discover import Candidate, discover
 from pipelines.kafka.events import new_trace_id
@@ -123,8 +124,6 @@ class _Scrape:
             return None
         self.counts["fetched"] += 1
         try:
-            from pipelines.extract import extract_article
-
             article = extract_article(
                 page, source_id=source.id, selectors=source.selector_map, timezone=source.timezone
             )

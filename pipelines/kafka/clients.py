@@ -71,11 +71,13 @@ def common_config(settings: Settings, role: str) -> dict[str, Any]:
         "bootstrap_servers": [s.strip() for s in settings.kafka_bootstrap.split(",") if s.strip()],
         "client_id": client_id(role),
         "security_protocol": settings.kafka_security_protocol or "PLAINTEXT",
+        # A broker that is down is reported within seconds, not after kafka-python's 30 s.
+        "bootstrap_timeout_ms": int(settings.kafka_bootstrap_timeout * 1000),
     }
     if settings.kafka_sasl_mechanism:
         config["sasl_mechanism"] = settings.kafka_sasl_mechanism
         config["sasl_plain_username"] = settings.kafka_username
-        config["sasl_plain_password"] = settings.kafka_password
+        config["sasl_plain_password"] = settings.secret("kafka_password")
     return config
 
 

@@ -15,11 +15,11 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from pydantic import BaseModel
 
-from pipelines.config import PROJECT_ROOT
 from pipelines.kafka.messages import ENRICHED_SCHEMA, DeadLetter, EnrichedArticle, PageMessage
 from pipelines.model import ARTICLE_SCHEMA, Article
+from pipelines.resources import shipped
 
-SCHEMA_DIR = PROJECT_ROOT / "schemas"
+SCHEMA_DIR = shipped("schemas")
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 ID_BASE = "urn:khabar:schema:"
 

@@ -24,13 +24,19 @@ DAY_MS = 24 * 3600 * 1000
 
 
 @dataclass(frozen=True)
-class TopicSpec:
-    """What one topic should look like."""
+class TopicShape:
+    """A topic's name, size and configs: what a spec asks for and what the cluster has."""
 
     name: str
     partitions: int
     replication_factor: int
     configs: dict[str, str]
+
+
+@dataclass(frozen=True)
+class TopicSpec(TopicShape):
+    """What one topic should look like."""
+
     key: str  # what the message key is (for people and docs)
     purpose: str
 
@@ -101,13 +107,9 @@ class TopicReport:
 
 
 @dataclass(frozen=True)
-class TopicState:
+class TopicState(TopicShape):
     """A topic as the cluster describes it."""
 
-    name: str
-    partitions: int
-    replication_factor: int
-    configs: dict[str, str]
     exists: bool = True
 
 

@@ -211,18 +211,14 @@ def import_saved_objects(
                 headers=headers,
                 files={"file": (filename, payload, "application/ndjson")},
             )
-    except httpx.TimeoutException as exc:
-        raise KibanaError(
-            f"Kibana at {redact(_base(url))} did not answer within {timeout:g} s",
-            reason="kibana_timeout",
-            transient=True,
-        ) from exc
     except httpx.HTTPError as exc:
-        raise KibanaError(
-            f"cannot reach Kibana at {redact(_base(url))}: {type(exc).__name__}: {redact(str(exc))}",
-            reason="kibana_unreachable",
-            transient=True,
-        ) from exc
+        where = redact(_base(url))
+        if isinstance(exc, httpx.TimeoutException):
+            message, reason = f"Kibana at {where} did not answer within {timeout:g} s", "kibana_timeout"
+        else:
+            message = f"cannot reach Kibana at {where}: {type(exc).__name__}: {redact(str(exc))}"
+            reason = "kibana_unreachable"
+        raise KibanaError(message, reason=reason, transient=True) from exc
     if response.status_code in (401, 403):
         what = (
             "rejected the credentials"

@@ -30,10 +30,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipelines.config import PROJECT_ROOT
 from pipelines.elastic.template import DEFAULT_ALIAS
+from pipelines.kibana.checks import parse_ndjson
+from pipelines.resources import shipped
 
-SAVED_OBJECTS_FILE = PROJECT_ROOT / "infra" / "kibana" / "khabar-saved-objects.ndjson"
+SAVED_OBJECTS_FILE = shipped("kibana", "khabar-saved-objects.ndjson")
 
 DATA_VIEW_ID = "khabar-news-articles"
 #: same alias, no time field: articles without a publication date are invisible to any view
@@ -316,6 +317,18 @@ def _lens(
     return _saved_object("lens", id_, attributes, refs)
 
 
+def _top_lens(field: str, label: str, size: int, title: str, description: str) -> dict[str, Any]:
+    """A horizontal bar chart of the ``size`` most frequent values of ``field``, by articles."""
+    return _lens(
+        f"khabar-lens-top-{field}",
+        title,
+        description,
+        "lnsXY",
+        {label: _terms(field, label, size, "articles"), "articles": _count()},
+        _xy(f"top-{field}", "bar_horizontal", label, ["articles"]),
+    )
+
+
 def lens_objects() -> list[dict[str, Any]]:
     per_source = _lens(
         "khabar-lens-articles-per-source",
@@ -329,21 +342,19 @@ def lens_objects() -> list[dict[str, Any]]:
         },
         _xy("articles-per-source", "bar_stacked", "time", ["articles"], split="source"),
     )
-    places = _lens(
-        "khabar-lens-top-places",
+    places = _top_lens(
+        "places",
+        "place",
+        15,
         "Top places",
         "Places the articles mention most (gazetteer names; one article counts once per place).",
-        "lnsXY",
-        {"place": _terms("places", "place", 15, "articles"), "articles": _count()},
-        _xy("top-places", "bar_horizontal", "place", ["articles"]),
     )
-    keywords = _lens(
-        "khabar-lens-top-keywords",
+    keywords = _top_lens(
+        "keywords",
+        "keyword",
+        20,
         "Top keywords",
         "Keywords extracted at indexing time (YAKE), by number of articles.",
-        "lnsXY",
-        {"keyword": _terms("keywords", "keyword", 20, "articles"), "articles": _count()},
-        _xy("top-keywords", "bar_horizontal", "keyword", ["articles"]),
     )
     clusters = _lens(
         "khabar-lens-story-clusters",
@@ -521,7 +532,6 @@ def to_ndjson(objects: list[dict[str, Any]]) -> bytes:
 
 def load_objects(path: Path = SAVED_OBJECTS_FILE) -> list[dict[str, Any]]:
     """Parse an NDJSON saved-objects file; a bad line raises ValueError naming its line number."""
-    from pipelines.kibana.checks import parse_ndjson
 
     return parse_ndjson(path.read_bytes(), source=str(path))
 

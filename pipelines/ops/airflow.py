@@ -18,6 +18,7 @@ Connection fields used:
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import sys
@@ -192,8 +193,6 @@ def run_dag_once(
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m pipelines.ops.airflow test DAG_ID [--conf JSON] [--conn-file PATH]``: prints the result JSON last."""
-    import argparse
-
     parser = argparse.ArgumentParser(prog="python -m pipelines.ops.airflow")
     sub = parser.add_subparsers(dest="command", required=True)
     test = sub.add_parser("test", help="run one DAG run with dag.test()")

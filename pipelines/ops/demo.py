@@ -10,6 +10,9 @@
 
 A second run reuses all of it: the stack is up, topics and index exist, and the crawl state makes
 the scrape find nothing new (conditional GETs), then the searches are shown again.
+
+This module runs the steps and returns a :class:`DemoReport`; how the steps and the report are shown
+(Rich progress lines and tables) is ``pipelines/cli/demo.py``'s business, through :data:`StepView`.
 """
 
 from __future__ import annotations
@@ -21,19 +24,24 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
+from pipelines import stack
 from pipelines.config import PROJECT_ROOT, Settings
+from pipelines.elastic.client import es_client
+from pipelines.elastic.template import IndexNeedsReindexError
 from pipelines.errors import KhabarError
+from pipelines.indexer.service import RunOptions
+from pipelines.indexer.service import run_indexer as run_indexer_service
+from pipelines.ops.airflow import RESULT_MARKER, airflow_environment
+from pipelines.ops.maintenance import reindex, setup_index, setup_topics
+from pipelines.sample_site import SampleSite, sample_sources
+from pipelines.search.query import SearchQuery, search
 
 log = logging.getLogger(__name__)
 
@@ -68,73 +76,65 @@ def airflow_home(settings: Settings) -> Path:
     return Path(settings.home).resolve() / "airflow"
 
 
+#: Say what a step is doing now (a line of the progress display).
+Say = Callable[[str], None]
+#: How a step is shown: called with its description, the context lasts as long as the step.
+StepView = Callable[[str], AbstractContextManager[Say]]
+
+
 @contextmanager
-def _step(
-    progress: Progress, report: DemoReport, name: str, description: str
-) -> Iterator[Callable[[str], None]]:
-    """One line of the progress display; its time goes into ``report.seconds[name]``."""
-    task = progress.add_task(description, total=1)
-    started = time.monotonic()
-
-    def say(message: str) -> None:
-        progress.update(task, description=f"{description} — {message}")
-
-    try:
-        yield say
-    finally:
-        report.seconds[name] = round(time.monotonic() - started, 1)
-        progress.update(task, completed=1, description=f"{description} ({report.seconds[name]:.1f}s)")
+def logged_step(description: str) -> Iterator[Say]:
+    """The plain view: a log line per step and per message."""
+    log.info("demo step", extra={"step": description})
+    yield lambda message: log.info("demo step", extra={"step": description, "doing": message})
 
 
 def run_demo(
-    settings: Settings, console: Console, *, port: int = 8765, include_bad: bool = True
+    settings: Settings, *, port: int = 8765, include_bad: bool = True, view: StepView = logged_step
 ) -> DemoReport:
-    """Run every step, showing progress; raises :class:`DemoError` naming the step that failed."""
-    from pipelines import stack
-
+    """Run every step, shown through ``view``; raises :class:`DemoError` naming the step that failed."""
     report = DemoReport()
-    columns = (
-        SpinnerColumn(finished_text="[green]✓[/]"),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=False) as progress:
-        with _step(progress, report, "stack", "Local Kafka and Elasticsearch") as say:
-            report.stack = stack.ensure_up(settings=settings, progress=say)
-            addresses = {s.name: s.address for s in stack.services(settings=settings)}
-            settings = settings.with_overrides(
-                kafka_bootstrap=addresses.get("kafka", settings.kafka_bootstrap),
-                es_url=addresses.get("elasticsearch", settings.es_url),
-            )
 
-        with _step(progress, report, "setup", "Kafka topics and Elasticsearch index") as say:
-            from pipelines.elastic.template import IndexNeedsReindexError
-            from pipelines.ops.maintenance import reindex, setup_index, setup_topics
+    @contextmanager
+    def step(name: str, description: str) -> Iterator[Say]:
+        started = time.monotonic()
+        try:
+            with view(description) as say:
+                yield say
+        finally:
+            report.seconds[name] = round(time.monotonic() - started, 1)
 
-            say("topics")
-            report.topics = setup_topics(settings)
-            say("index")
-            try:
-                report.index = setup_index(settings)
-            except IndexNeedsReindexError:
-                # a demo index left by an older khabar: rebuild it from the topic, as an operator would
-                say("index from an older khabar: khabar index reindex")
-                report.index = reindex(settings)
+    with step("stack", "Local Kafka and Elasticsearch") as say:
+        report.stack = stack.ensure_up(settings=settings, progress=say)
+        addresses = {s.name: s.address for s in stack.services(settings=settings)}
+        settings = settings.with_overrides(
+            kafka_bootstrap=addresses.get("kafka", settings.kafka_bootstrap),
+            es_url=addresses.get("elasticsearch", settings.es_url),
+        )
 
-        with _sample_site(port) as base_url:
-            report.base_url = base_url
-            sources_file = _sources_file(settings, base_url, include_bad=include_bad)
-            with _step(
-                progress, report, "ingest", f"Airflow news_ingest on the sample site {base_url}"
-            ) as say:
-                say("dag.test() (log: " + str(airflow_home(settings) / "demo-run.log") + ")")
-                report.ingest = run_news_ingest(settings, sources_file)
+    with step("setup", "Kafka topics and Elasticsearch index") as say:
+        say("topics")
+        report.topics = setup_topics(settings)
+        say("index")
+        try:
+            report.index = setup_index(settings)
+        except IndexNeedsReindexError:
+            # a demo index left by an older khabar: rebuild it from the topic, as an operator would
+            say("index from an older khabar: khabar index reindex")
+            report.index = reindex(settings)
 
-        with _step(progress, report, "index", "Indexer: Kafka → Elasticsearch until caught up") as say:
-            report.indexed = run_indexer(settings)
+    with _sample_site(port) as base_url:
+        report.base_url = base_url
+        sources_file = _sources_file(settings, base_url, include_bad=include_bad)
+        with step("ingest", f"Airflow news_ingest on the sample site {base_url}") as say:
+            say("dag.test() (log: " + str(airflow_home(settings) / "demo-run.log") + ")")
+            report.ingest = run_news_ingest(settings, sources_file)
 
-        with _step(progress, report, "search", "Searches") as say:
-            report.searches = run_searches(settings)
+    with step("index", "Indexer: Kafka → Elasticsearch until caught up"):
+        report.indexed = run_indexer(settings)
+
+    with step("search", "Searches"):
+        report.searches = run_searches(settings)
     report.seed_found = any(
         SEED_SLUG in hit["url"] for hit in report.searches.get("سوريا", {}).get("hits", [])
     )
@@ -144,8 +144,6 @@ def run_demo(
 @contextmanager
 def _sample_site(port: int) -> Iterator[str]:
     """The sample site on ``port`` (stable URLs keep the crawl state useful); a free port if taken."""
-    from pipelines.sample_site import SampleSite
-
     try:
         site = SampleSite(port=port)
     except OSError as exc:
@@ -157,8 +155,6 @@ def _sample_site(port: int) -> Iterator[str]:
 
 def _sources_file(settings: Settings, base_url: str, *, include_bad: bool) -> Path:
     """The sample sources pointed at ``base_url``, written under ``<home>/demo``."""
-    from pipelines.sample_site import sample_sources
-
     sources = [s for s in sample_sources(base_url) if include_bad or s.id == "sample"]
     path = Path(settings.home).resolve() / "demo" / "sources.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -169,8 +165,6 @@ def _sources_file(settings: Settings, base_url: str, *, include_bad: bool) -> Pa
 
 def child_environment(settings: Settings, extra: dict[str, str] | None = None) -> dict[str, str]:
     """This process's environment plus Airflow's home and khabar's resolved addresses."""
-    from pipelines.ops.airflow import airflow_environment
-
     home = airflow_home(settings)
     home.mkdir(parents=True, exist_ok=True)
     _write_airflow_cfg(home)
@@ -206,8 +200,6 @@ def _write_airflow_cfg(home: Path) -> None:
 def run_news_ingest(settings: Settings, sources_file: Path) -> dict[str, Any]:
     """``news_ingest`` once via ``dag.test()`` in a child process (Airflow configures itself on import,
     and its task logs go to a file instead of over the progress display)."""
-    from pipelines.ops.airflow import RESULT_MARKER
-
     env = child_environment(settings, {"KHABAR_SOURCES_FILE": str(sources_file)})
     log_file = airflow_home(settings) / "demo-run.log"
     conf = {"sources_file": str(sources_file)}
@@ -226,88 +218,21 @@ def run_news_ingest(settings: Settings, sources_file: Path) -> dict[str, Any]:
 
 
 def run_indexer(settings: Settings) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    from pipelines.indexer.service import IndexerService, RunOptions
-
-    summary = IndexerService(settings, RunOptions.from_settings(settings, until_caught_up=True)).run()
+    """The indexer until it has caught up (the index was set up by the setup step; no metrics port)."""
+    options = RunOptions.from_settings(settings, until_caught_up=True)
+    summary = run_indexer_service(settings, options, metrics_port=0, setup_first=False)
     if summary.exit_reason != "caught_up":
         raise DemoError(f"the indexer stopped before catching up ({summary.exit_reason})")
     return asdict(summary)
 
 
 def run_searches(settings: Settings, queries: tuple[str, ...] = QUERIES) -> dict[str, Any]:
-    from pipelines.elastic.client import es_client
-    from pipelines.search.query import search
-
     es = es_client(settings)
     try:
         es.indices.refresh(index=settings.index_alias)
-        return {q: search(es, settings, q, size=3).to_dict() for q in queries}
+        return {q: search(es, settings, SearchQuery(q, size=3)).to_dict() for q in queries}
     finally:
         es.close()
-
-
-# --- printing -------------------------------------------------------------------------------------
-
-
-def _rich_highlight(fragment: str) -> str:
-    from pipelines.search.query import split_highlight
-
-    return "".join(
-        f"[bold black on yellow]{escape(text)}[/]" if marked else escape(text)
-        for text, marked in split_highlight(fragment)
-    )
-
-
-def print_ingest(console: Console, ingest: dict[str, Any]) -> None:
-    summary = ingest.get("xcoms", {}).get("summarize", {})
-    table = Table(
-        title=f"news_ingest run {ingest.get('run_id', '')}: {ingest.get('state')}", title_justify="left"
-    )
-    for column in ("source", "task", "articles", "published", "pages", "errors", "error classes"):
-        table.add_column(column)
-    states = {t["map_index"]: t["state"] for t in ingest.get("tasks", []) if t["task_id"] == "ingest_source"}
-    for source_id, state in sorted(states.items()):
-        counts = summary.get("per_source", {}).get(source_id, {})
-        classes = ", ".join(f"{k} {v}" for k, v in sorted(counts.get("error_classes", {}).items()))
-        table.add_row(
-            source_id,
-            state,
-            str(counts.get("articles", "-")),
-            str(counts.get("published", "-")),
-            str(counts.get("pages", "-")),
-            str(counts.get("errors", "-")),
-            classes or "-",
-        )
-    console.print(table)
-    totals = summary.get("totals", {})
-    console.print(
-        f"Crawl state: {totals.get('discovery_not_modified', 0)} feeds/sitemaps and "
-        f"{totals.get('not_modified', 0)} pages answered 304 Not Modified; "
-        f"{totals.get('unchanged', 0)} re-fetched articles were unchanged; "
-        f"{totals.get('published', 0)} new or updated articles published; "
-        f"{totals.get('dead_lettered', 0)} error records sent to the DLQ."
-    )
-
-
-def print_searches(console: Console, searches: dict[str, Any]) -> None:
-    for query, result in searches.items():
-        console.print(
-            f"\n[bold]بحث:[/] [cyan]{escape(query)}[/]  — {result['total']} نتيجة ({result['took_ms']} ms)"
-        )
-        for hit in result["hits"]:
-            console.print(f"  • [bold]{escape(hit['title'])}[/]  [dim]{hit['source_id']} {hit['url']}[/]")
-            fragments = [f for frags in hit.get("highlights", {}).values() for f in frags][:2]
-            for fragment in fragments:
-                console.print(f"      {_rich_highlight(fragment)}")
-        facets = {
-            name: ", ".join(f"{b['key']} ({b['count']})" for b in buckets[:5])
-            for name, buckets in result.get("facets", {}).items()
-            if buckets
-        }
-        for name, text in facets.items():
-            console.print(f"    [dim]{name}:[/] {escape(text)}")
 
 
 def how_to_continue(settings: Settings) -> list[tuple[str, str]]:
@@ -339,22 +264,3 @@ def how_to_continue(settings: Settings) -> list[tuple[str, str]]:
         ),
         ("Stop the local Kafka and Elasticsearch:", "make stack-down"),
     ]
-
-
-def print_report(console: Console, settings: Settings, report: DemoReport) -> None:
-    print_ingest(console, report.ingest)
-    indexed = report.indexed
-    console.print(
-        f"Indexer: consumed {indexed.get('consumed', 0)}, indexed {indexed.get('indexed', 0)}, "
-        f"version conflicts (older or replayed) {indexed.get('conflicts', 0)}, "
-        f"dead-lettered {indexed.get('dead_lettered', 0)}."
-    )
-    print_searches(console, report.searches)
-    timing = ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items())
-    verdict = "[green]found[/]" if report.seed_found else "[red]NOT found[/]"
-    console.print(f"\nSeed article for «سوريا»: {verdict}.  Took {report.total_seconds:.1f}s ({timing}).")
-    console.rule("next")
-    for what, command in how_to_continue(settings):
-        console.print(what)
-        # soft_wrap: a long command stays one line, so it can be copied as is.
-        console.print(f"  [bold cyan]{escape(command)}[/]", soft_wrap=True)

@@ -13,15 +13,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pipelines.config import Settings
+from pipelines.elastic.client import es_client
+from pipelines.elastic.template import setup_index as setup_elastic_index
 from pipelines.errors import PublishError
+from pipelines.indexer.reindex import reindex as run_reindex
+from pipelines.kafka.dlq_replay import replay
+from pipelines.kafka.topics import ensure_topics
 
 log = logging.getLogger(__name__)
 
 
 def setup_topics(settings: Settings) -> dict[str, str]:
     """Create the missing topics (idempotent); ``{topic: created|exists|drift}``."""
-    from pipelines.kafka.topics import ensure_topics
-
     reports = ensure_topics(settings)
     failed = [r for r in reports if r.action == "failed"]
     if failed:
@@ -34,21 +37,16 @@ def setup_topics(settings: Settings) -> dict[str, str]:
 
 def setup_index(settings: Settings) -> dict[str, Any]:
     """Template, first index and alias (idempotent); what was done."""
-    from pipelines.elastic.client import es_client
-    from pipelines.elastic.template import setup_index as setup
-
     es = es_client(settings)
     try:
-        return setup(es, settings)
+        return setup_elastic_index(es, settings)
     finally:
         es.close()
 
 
 def reindex(settings: Settings) -> dict[str, Any]:
     """Rebuild the index from the articles topic and swap the alias; the report as a dict."""
-    from pipelines.indexer.reindex import reindex as run
-
-    report = run(settings)
+    report = run_reindex(settings)
     out = asdict(report)
     if report.doc_count < report.old_doc_count:
         log.warning("reindexed index has fewer documents than the old one", extra=out)
@@ -64,8 +62,6 @@ def replay_dead_letters(
     reason: str | None = None,
 ) -> dict[str, Any]:
     """Replay matching dead letters (each at most once); counts by action, and what was skipped and why."""
-    from pipelines.kafka.dlq_replay import replay
-
     if isinstance(since, str):
         since = datetime.fromisoformat(since)
         since = since if since.tzinfo else since.replace(tzinfo=UTC)

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
 from pipelines.sample_site.render import SampleArticle, load_articles
 from pipelines.sample_site.server import BAD_CASES, CASE_GOOD_ARTICLE, RequestLog, SampleSite
-
-if TYPE_CHECKING:
-    from pipelines.sources import SourceConfig
+from pipelines.sources import SAMPLE_SOURCES_FILE, SourceConfig, load_sources
 
 __all__ = [
     "BAD_CASES",
@@ -43,7 +40,6 @@ def serve(port: int = 0, host: str = "127.0.0.1", **options: float) -> Iterator[
 
 def sample_sources(base_url: str) -> list[SourceConfig]:
     """The sources of ``sample.yaml`` pointed at a sample site served at ``base_url``, all enabled."""
-    from pipelines.sources import SAMPLE_SOURCES_FILE, load_sources
 
     return [
         source.model_copy(update={"enabled": True}).rebased(f"http://127.0.0.1:{DEFAULT_PORT}", base_url)

@@ -1,1 +1,2 @@
-"""Search: the query over the index, related stories and spelling suggestions."""
+"""Search: the query over the index (:mod:`.query`: :class:`~.query.SearchQuery`, the request, the
+results), related stories (:mod:`.related`) and spelling suggestions (:mod:`.suggest`)."""

@@ -1,7 +1,9 @@
 """Search: a query string and filters -> ranked articles with highlights and facets.
 
-:func:`search` is the library entry point (``khabar search``, the demo and the search page use it);
-:func:`build_request` is the pure part that turns the arguments into an Elasticsearch request.
+:class:`SearchQuery` is what a search asks for, built by every front end (``khabar search``, the
+search page and API, the demo, the evaluation); :func:`build_request` turns it into an Elasticsearch
+request (pure) and :func:`search` runs it. Adding a filter: a field here, a clause in
+:func:`build_request`, an option in ``cli/search.py`` and a parameter in ``web/params.py``.
 
 Safety: the text goes into a ``simple_query_string`` with a restricted set of operators
 (``"phrase"``, ``|`` or, ``+`` and, parentheses); ``-word`` and ``-"phrase"`` are split off into a
@@ -22,11 +24,13 @@ from __future__ import annotations
 import functools
 import html
 import re
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any, Literal
 
 from elasticsearch import Elasticsearch
+from pydantic import BaseModel, Field
 
 from pipelines.config import Settings
 from pipelines.elastic.aliases import load_rules
@@ -77,38 +81,63 @@ SOURCE_FIELDS = [
 ]
 
 
-@dataclass
-class Hit:
+@dataclass(frozen=True)
+class SearchQuery:
+    """One search: the text and every filter, sort and page. Filter values are kept as tuples."""
+
+    text: str = ""
+    sources: Sequence[str] = ()
+    sections: Sequence[str] = ()
+    places: Sequence[str] = ()
+    #: a bare date covers the whole day (UTC); a datetime is taken as given
+    since: date | datetime | str | None = None
+    until: date | datetime | str | None = None
+    sort: Sort = "relevance"
+    size: int = 10
+    page: int = 1
+    #: one result per near-duplicate story
+    collapse: bool = False
+    #: overrides the words rule of :data:`MINIMUM_SHOULD_MATCH` (the evaluation tries others)
+    minimum_should_match: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.sort not in MINIMUM_SHOULD_MATCH:
+            raise ValueError(f"sort must be relevance or date, not {self.sort!r}")
+        for name in ("sources", "sections", "places"):
+            object.__setattr__(self, name, tuple(getattr(self, name) or ()))
+
+
+class Hit(BaseModel):
     article_id: str
     title: str
     source_id: str
     url: str
-    published_at: str | None
-    score: float | None
+    published_at: str | None = None
+    score: float | None = None
     section: str | None = None
     lead: str = ""
-    places: list[str] = field(default_factory=list)
+    places: list[str] = Field(default_factory=list)
     cluster_id: str | None = None
-    #: field -> fragments, HTML-escaped, matches wrapped in <mark>...</mark>
-    highlights: dict[str, list[str]] = field(default_factory=dict)
+    highlights: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="field -> fragments: HTML-escaped text, matches wrapped in <mark>...</mark>",
+    )
 
 
-@dataclass
-class Bucket:
+class Bucket(BaseModel):
     key: str
     count: int
 
 
-@dataclass
-class SearchResult:
-    query: str
+class SearchResult(BaseModel):
+    query: str = Field(description="the query as searched (control characters out, whitespace collapsed)")
     total: int
     took_ms: int
     hits: list[Hit]
-    facets: dict[str, list[Bucket]]
+    facets: dict[str, list[Bucket]] = Field(description="source, section, place, published (per day)")
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self.model_dump()
 
 
 def clean_query(query: str) -> str:
@@ -223,34 +252,20 @@ def scoring_clauses(text: str) -> list[dict[str, Any]]:
     return clauses
 
 
-def build_request(
-    query: str,
-    *,
-    sources: list[str] | None = None,
-    since: date | datetime | str | None = None,
-    until: date | datetime | str | None = None,
-    sort: Sort = "relevance",
-    size: int = 10,
-    page: int = 1,
-    collapse: bool = False,
-    minimum_should_match: str | None = None,
-    sections: list[str] | None = None,
-    places: list[str] | None = None,
-) -> dict[str, Any]:
+def build_request(query: SearchQuery) -> dict[str, Any]:
     """The search request body (keyword arguments of ``Elasticsearch.search``)."""
-    if sort not in MINIMUM_SHOULD_MATCH:
-        raise ValueError(f"sort must be relevance or date, not {sort!r}")
-    text = clean_query(query)
+    sort = query.sort
+    text = clean_query(query.text)
     filters: list[dict[str, Any]] = []
     must: list[dict[str, Any]]
     should: list[dict[str, Any]]
-    if sources:
-        filters.append({"terms": {"source_id": list(sources)}})
-    if sections:
-        filters.append({"terms": {"section": list(sections)}})
-    if places:
-        filters.append({"terms": {"places": list(places)}})
-    gte, lte = _bound(since, upper=False), _bound(until, upper=True)
+    if query.sources:
+        filters.append({"terms": {"source_id": list(query.sources)}})
+    if query.sections:
+        filters.append({"terms": {"section": list(query.sections)}})
+    if query.places:
+        filters.append({"terms": {"places": list(query.places)}})
+    gte, lte = _bound(query.since, upper=False), _bound(query.until, upper=True)
     if gte or lte:
         filters.append({"range": {"published_at": {k: v for k, v in (("gte", gte), ("lte", lte)) if v}}})
 
@@ -276,7 +291,7 @@ def build_request(
                     "fields": FIELDS,
                     "flags": FLAGS,
                     "default_operator": "or",
-                    "minimum_should_match": minimum_should_match or MINIMUM_SHOULD_MATCH[sort],
+                    "minimum_should_match": query.minimum_should_match or MINIMUM_SHOULD_MATCH[sort],
                     "analyze_wildcard": False,
                     "lenient": True,
                 }
@@ -289,11 +304,11 @@ def build_request(
         must, should = [{"match_all": {}}], []
         sort = "date"  # no words: browse, newest first
 
-    size = max(0, min(int(size), MAX_SIZE))
+    size = max(0, min(int(query.size), MAX_SIZE))
     request: dict[str, Any] = {
         "query": {"bool": {"must": must, "should": should, "must_not": must_not, "filter": filters}},
         "size": size,
-        "from": max(0, (max(1, int(page)) - 1) * size),
+        "from": max(0, (max(1, int(query.page)) - 1) * size),
         "track_total_hits": True,
         "_source": SOURCE_FIELDS,
         "sort": (
@@ -327,7 +342,7 @@ def build_request(
             },
         },
     }
-    if collapse:
+    if query.collapse:
         request["collapse"] = {"field": "cluster_id"}
     return request
 
@@ -335,39 +350,27 @@ def build_request(
 def search(
     es: Elasticsearch,
     settings: Settings,
-    query: str,
+    query: SearchQuery,
     *,
-    sources: list[str] | None = None,
-    since: date | datetime | str | None = None,
-    until: date | datetime | str | None = None,
-    sort: Sort = "relevance",
-    size: int = 10,
-    page: int = 1,
-    collapse: bool = False,
     index: str | None = None,
-    sections: list[str] | None = None,
-    places: list[str] | None = None,
     timeout: float | None = None,
 ) -> SearchResult:
     """Search the articles behind ``settings.index_alias`` (or ``index``)."""
-    request = build_request(
-        query,
-        sources=sources,
-        since=since,
-        until=until,
-        sort=sort,
-        size=size,
-        page=page,
-        collapse=collapse,
-        sections=sections,
-        places=places,
-    )
+    request = build_request(query)
     if timeout is not None:
-        # bounded in time: the shards stop collecting (partial results), the client gives up a bit later
-        request["timeout"] = f"{int(timeout * 1000)}ms"
-        es = es.options(request_timeout=timeout + 1)
-    response = es.search(index=index or settings.index_alias, **request).body
-    return parse_response(clean_query(query), response)
+        request["timeout"] = server_timeout(timeout)
+    response = bounded(es, timeout).search(index=index or settings.index_alias, **request).body
+    return parse_response(clean_query(query.text), response)
+
+
+def server_timeout(timeout: float) -> str:
+    """Bounded in time: the shards stop collecting (partial results) after ``timeout`` seconds..."""
+    return f"{int(timeout * 1000)}ms"
+
+
+def bounded(es: Elasticsearch, timeout: float | None) -> Elasticsearch:
+    """...and the client gives up a second later."""
+    return es if timeout is None else es.options(request_timeout=timeout + 1)
 
 
 def parse_response(query: str, response: dict[str, Any]) -> SearchResult:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
+
+from pydantic import BaseModel
 
 from pipelines.elastic.aliases import alias_sets
 from pipelines.normalize.arabic import normalize_text
@@ -33,8 +34,7 @@ _CONJUNCTIONS = ("و", "ف")
 _PREPOSITIONS = ("ب", "ل", "ك")
 
 
-@dataclass(frozen=True)
-class Suggestion:
+class Suggestion(BaseModel):
     query: str
     total: int
 

@@ -7,6 +7,8 @@ import logging
 import subprocess
 from pathlib import Path
 
+from kafka import KafkaAdminClient
+
 from pipelines.errors import StackError
 from pipelines.stack import maven
 from pipelines.stack.process import port_open
@@ -57,7 +59,6 @@ class KafkaService(LocalService):
     def healthy(self, timeout: float = 2.0) -> bool:
         if not port_open(self.host, self.port):
             return False
-        from kafka import KafkaAdminClient
 
         # kafka-python logs refused connections at ERROR; a probe expects some, so mute it meanwhile.
         kafka_log = logging.getLogger("kafka")

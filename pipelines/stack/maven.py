@@ -119,6 +119,16 @@ def _run_mvn(args: list[str], *, java_home: Path, what: str) -> None:
         )
 
 
+def _require_checkout(pom: Path) -> None:
+    # The Maven projects of the local stack live in the source tree (infra/local), not in the wheel.
+    if not pom.is_file():
+        raise StackError(
+            f"the local stack is built from a source checkout and {pom} is missing; an installed khabar "
+            "talks to your own Kafka and Elasticsearch (KHABAR_KAFKA_BOOTSTRAP, KHABAR_ES_URL)",
+            reason="no_checkout",
+        )
+
+
 def _newest_mtime(paths: Iterable[Path]) -> float:
     return max((p.stat().st_mtime for p in paths if p.is_file()), default=0.0)
 
@@ -129,6 +139,7 @@ def resolve_jars(project: Path, java_home: Path) -> Path:
     Maven's local repository (~/.m2) caches the downloads, so only the first run is slow.
     """
     pom = project / "pom.xml"
+    _require_checkout(pom)
     lib = project / "target" / "lib"
     stamp = project / "target" / "lib.resolved"
     if stamp.is_file() and stamp.stat().st_mtime >= pom.stat().st_mtime and any(lib.glob("*.jar")):
@@ -155,6 +166,7 @@ def resolve_jars(project: Path, java_home: Path) -> Path:
 
 def build_jar(project: Path, jar: Path, java_home: Path) -> Path:
     """``mvn package`` the project unless ``jar`` is newer than its pom and sources."""
+    _require_checkout(project / "pom.xml")
     sources = [project / "pom.xml", *(p for p in (project / "src").rglob("*") if p.is_file())]
     if jar.is_file() and jar.stat().st_mtime >= _newest_mtime(sources):
         return jar

@@ -26,8 +26,10 @@ from fastapi.templating import Jinja2Templates
 
 from pipelines.config import Settings, get_settings
 from pipelines.elastic.client import es_client
+from pipelines.logs import redact
 from pipelines.normalize.arabic import arabic_indic_digits
 from pipelines.search.query import MAX_QUERY_CHARS
+from pipelines.sources import SAMPLE_SOURCES_FILE, load_sources
 from pipelines.web.dates import arabic_date, arabic_day
 from pipelines.web.highlight import whole_word_parts
 from pipelines.web.models import ErrorOut, SearchResponse
@@ -54,8 +56,6 @@ def text_dir(text: str | None) -> str:
 @cache
 def _source_names(sources_file: str) -> dict[str, str]:
     """source id -> outlet name, from the configured and the sample sources files (best effort)."""
-    from pipelines.sources import SAMPLE_SOURCES_FILE, load_sources
-
     names: dict[str, str] = {}
     for path in (SAMPLE_SOURCES_FILE, Path(sources_file)):
         try:
@@ -162,5 +162,22 @@ def create_app(
         """Every form of an Arabic word matches (clitics, hamza, diacritics, digits); facets count the
         current results; ``suggestion`` offers another spelling when nothing is found."""
         return run_search(client, settings, params, timeout=timeout)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        """The process answers (a liveness probe: restart it when this fails)."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> JSONResponse:
+        """Elasticsearch answers a count on the alias (a readiness probe: send no traffic before).
+
+        A count needs only the read privilege the search page's own role has, not cluster monitor."""
+        try:
+            count = client.options(request_timeout=timeout).count(index=settings.index_alias)["count"]
+        except Exception as exc:  # any failure means "not ready"; the reason goes out without secrets
+            detail = redact(f"{type(exc).__name__}: {exc}")[:300]
+            return JSONResponse({"status": "unavailable", "detail": detail}, status_code=503)
+        return JSONResponse({"status": "ready", "index": settings.index_alias, "documents": count})
 
     return app

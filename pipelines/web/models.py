@@ -1,58 +1,29 @@
-"""The JSON shapes of ``/api/search`` (and what the page template reads): they make the OpenAPI schema."""
+"""The JSON shapes of ``/api/search`` (and what the page template reads): they make the OpenAPI schema.
+
+They are the search result types of :mod:`pipelines.search` plus what only the page adds (paging, the
+permalink, each hit's other copies of the story).
+"""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-
-class Related(BaseModel):
-    """Another outlet's copy of the same story (same near-duplicate ``cluster_id``)."""
-
-    article_id: str
-    title: str
-    url: str
-    source_id: str
-    published_at: str | None = None
+from pipelines.search.query import Hit, SearchResult
+from pipelines.search.related import Related
+from pipelines.search.suggest import Suggestion
 
 
-class HitOut(BaseModel):
-    article_id: str
-    title: str
-    url: str
-    source_id: str
-    section: str | None = None
-    published_at: str | None = None
-    places: list[str] = Field(default_factory=list)
-    cluster_id: str | None = None
-    score: float | None = None
-    highlights: dict[str, list[str]] = Field(
-        default_factory=dict,
-        description="field -> fragments: HTML-escaped text, matches wrapped in <mark>...</mark>",
-    )
+class HitOut(Hit):
     same_story: list[Related] = Field(default_factory=list)
 
 
-class BucketOut(BaseModel):
-    key: str
-    count: int
-
-
-class SuggestionOut(BaseModel):
-    query: str
-    total: int
-
-
-class SearchResponse(BaseModel):
-    query: str = Field(description="the query as searched (control characters out, whitespace collapsed)")
-    total: int
-    took_ms: int
+class SearchResponse(SearchResult):
     page: int
     size: int
     pages: int = Field(description="pages reachable for this search (capped)")
     sort: str
-    hits: list[HitOut]
-    facets: dict[str, list[BucketOut]] = Field(description="source, section, place, published (per day)")
-    suggestion: SuggestionOut | None = Field(None, description="another spelling that finds results")
+    hits: list[HitOut]  # type: ignore[assignment]  # a Hit with its related stories
+    suggestion: Suggestion | None = Field(None, description="another spelling that finds results")
     permalink: str = Field(description="the search page for this search (all state in the query string)")
 
 

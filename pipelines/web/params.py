@@ -1,6 +1,7 @@
 """The search parameters of the page and of ``/api/search``: one model, so both validate alike and
-the OpenAPI schema documents them. Every size is bounded: the query length, the number of filter
-values, the page size and the page number (no deep paging)."""
+the OpenAPI schema documents them, turned into a :class:`~pipelines.search.query.SearchQuery` by
+:meth:`SearchParams.to_query`. Every size is bounded: the query length, the number of filter values,
+the page size and the page number (no deep paging)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from pipelines.search.query import MAX_QUERY_CHARS
+from pipelines.search.query import MAX_QUERY_CHARS, SearchQuery
 
 MAX_PAGE = 50
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -97,6 +98,19 @@ class SearchParams(BaseModel):
             raise ValueError(f"since ({self.since}) is after until ({self.until})")
         return self
 
+    def to_query(self) -> SearchQuery:
+        return SearchQuery(
+            text=self.q,
+            sources=self.source,
+            sections=self.section,
+            places=self.place,
+            since=self.since,
+            until=self.until,
+            sort=self.sort,
+            size=self.size,
+            page=self.page,
+        )
+
     def query_string(self, **changes: Any) -> str:
         """This search as a canonical query string (defaults left out), with ``changes`` applied.
 
@@ -106,7 +120,7 @@ class SearchParams(BaseModel):
         values.update(changes)
         pairs: list[tuple[str, str]] = []
         defaults = SearchParams().model_dump()
-        for name in ("q", "source", "section", "place", "since", "until", "sort", "page", "size"):
+        for name in type(self).model_fields:
             value = values[name]
             if value in (None, "", []) or value == defaults[name]:
                 continue

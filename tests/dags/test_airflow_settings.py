@@ -44,9 +44,9 @@ def test_connections_override_the_environment(
     assert settings.kafka_bootstrap == "broker1:9093"
     assert settings.kafka_security_protocol == "SASL_SSL"
     assert settings.kafka_sasl_mechanism == "SCRAM-SHA-512"
-    assert (settings.kafka_username, settings.kafka_password) == ("ingest", "kafka-pass-123")
+    assert (settings.kafka_username, settings.secret("kafka_password")) == ("ingest", "kafka-pass-123")
     assert settings.es_url == "https://search.example:9243"
-    assert (settings.es_username, settings.es_password) == ("elastic", "es-pass-456")
+    assert (settings.es_username, settings.secret("es_password")) == ("elastic", "es-pass-456")
     # What the connections do not set still comes from the environment.
     assert settings.topic_articles == "custom.articles"
     # Secrets never reach the logs.
@@ -70,6 +70,6 @@ def test_login_without_protocol_means_sasl_plain_and_several_brokers(monkeypatch
     assert settings.kafka_bootstrap == "k1:9092,k2:9092"
     assert (settings.kafka_security_protocol, settings.kafka_sasl_mechanism) == ("SASL_PLAINTEXT", "PLAIN")
     assert settings.es_url == "https://es1:9201"
-    assert settings.es_api_key == "key-789"
+    assert settings.secret("es_api_key") == "key-789"
     assert settings.es_ca_certs == "/certs/ca.crt"
     assert settings.redacted()["es_api_key"] == "***"

@@ -131,18 +131,19 @@ def test_news_ingest_publishes_the_sample_site_and_the_indexer_makes_it_searchab
     # --- Elasticsearch's view: the indexer makes them searchable ---------------------------------
     from pipelines.elastic.client import es_client
     from pipelines.elastic.template import delete_alias_and_indices, setup_index
-    from pipelines.indexer.service import IndexerService, RunOptions
-    from pipelines.search.query import search
+    from pipelines.indexer.service import RunOptions, run_indexer
+    from pipelines.search.query import SearchQuery, search
 
     client = es_client(settings)
     try:
         setup_index(client, settings)
-        summary_idx = IndexerService(settings, RunOptions.from_settings(settings, until_caught_up=True)).run()
+        options = RunOptions.from_settings(settings, until_caught_up=True)
+        summary_idx = run_indexer(settings, options, metrics_port=0, setup_first=False)
         assert summary_idx.exit_reason == "caught_up"
         assert summary_idx.indexed == len(ids)
         client.indices.refresh(index=settings.index_alias)
 
-        result = search(client, settings, "سوريا")
+        result = search(client, settings, SearchQuery("سوريا"))
         hits = result.hits if hasattr(result, "hits") else result["hits"]
         found = [h.article_id if hasattr(h, "article_id") else h["article_id"] for h in hits]
         assert seed["article_id"] in found

@@ -124,7 +124,7 @@ def test_every_configuration_on_the_same_documents(es: Elasticsearch, corpus: Pa
 def test_cli_writes_json_and_prints_the_table(es: Elasticsearch, corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "out" / "search.json"
     args = ["eval", "search", "--corpus", str(corpus.parent), "--archive", corpus.name]
-    args += ["--qa", str(QA_FIXTURE), "--sample", "3", "--config", "arabic", "--json", str(out), "--markdown"]
+    args += ["--qa", str(QA_FIXTURE), "--sample", "3", "--config", "arabic", "--out", str(out), "--markdown"]
     result = CliRunner().invoke(app, args, terminal_width=200)
     assert result.exit_code == 0, result.output
     saved = json.loads(out.read_text(encoding="utf-8"))

@@ -31,7 +31,7 @@ from pipelines.elastic.template import (
 )
 from pipelines.indexer.enrich import assign_clusters, to_document
 from pipelines.model import Article, Block, article_id_for, content_hash_for
-from pipelines.search.query import search
+from pipelines.search.query import SearchQuery, search
 
 pytestmark = pytest.mark.integration
 
@@ -133,7 +133,7 @@ def indexed(es: Elasticsearch, index_articles: Callable[..., list[dict]]) -> Ite
 
 
 def _ids(es: Elasticsearch, settings: Settings, query: str, **kwargs) -> set[str]:
-    result = search(es, settings, query, size=50, **kwargs)
+    result = search(es, settings, SearchQuery(query, size=50, **kwargs))
     names = {a.article_id: name for name, a in ARTICLES.items()}
     return {names[h.article_id] for h in result.hits}
 
@@ -255,7 +255,7 @@ def test_question_words_do_not_match_on_their_own(es: Elasticsearch, indexed: Se
 
 
 def test_highlights_mark_the_matches(es: Elasticsearch, indexed: Settings) -> None:
-    result = search(es, indexed, "سوريا", size=10)
+    result = search(es, indexed, SearchQuery("سوريا", size=10))
     hit = next(h for h in result.hits if h.article_id == ARTICLES["wa"].article_id)
     assert "<mark>" in hit.highlights["title"][0]
     assert "<mark>وسوريا</mark>" in hit.highlights["title"][0]
@@ -264,7 +264,7 @@ def test_highlights_mark_the_matches(es: Elasticsearch, indexed: Settings) -> No
 
 
 def test_facets_count_by_source_section_and_date(es: Elasticsearch, indexed: Settings) -> None:
-    result = search(es, indexed, "سوريا")
+    result = search(es, indexed, SearchQuery("سوريا"))
     sources = {b.key: b.count for b in result.facets["source"]}
     assert sources == {"alpha": 1, "beta": 3}
     sections = {b.key: b.count for b in result.facets["section"]}
@@ -281,12 +281,12 @@ def test_filters_by_source_and_date(es: Elasticsearch, indexed: Settings) -> Non
 
 
 def test_sort_by_date(es: Elasticsearch, indexed: Settings) -> None:
-    result = search(es, indexed, "سوريا", sort="date")
+    result = search(es, indexed, SearchQuery("سوريا", sort="date"))
     dates = [h.published_at for h in result.hits]
     assert dates == sorted(dates, reverse=True)
     # by date, every word of a short query must match; by relevance, full matches come first
     assert _ids(es, indexed, "روسيا موسكو", sort="date") == {"seed"}
-    ranked = search(es, indexed, "روسيا موسكو").hits
+    ranked = search(es, indexed, SearchQuery("روسيا موسكو")).hits
     assert ranked[0].article_id == ARTICLES["seed"].article_id
     assert len(ranked) > 1  # روسيا alone still matches, below
 
@@ -300,7 +300,7 @@ def test_exclusion_and_phrase_operators(es: Elasticsearch, indexed: Settings) ->
     "query", ["title:foo OR *", '"', "(", ")", "*", "\\", "سوريا)", '"سوريا', "a~2 /x.*/ [1 TO 2] {!x}", "-"]
 )
 def test_hostile_syntax_is_safe(es: Elasticsearch, indexed: Settings, query: str) -> None:
-    result = search(es, indexed, query)  # never raises
+    result = search(es, indexed, SearchQuery(query))  # never raises
     if query in ("title:foo OR *", "*", "\\", "(", ")", '"', "-"):
         assert result.total == 0  # no field or wildcard syntax: it matches nothing, not everything
 

@@ -1,6 +1,5 @@
 """Settings come from KHABAR_* variables; the README documents every one of them."""
 
-from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -35,6 +34,62 @@ def test_redacted_hides_secrets_only() -> None:
 def test_readme_documents_every_setting() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     missing = [
-        f"KHABAR_{f.name.upper()}" for f in fields(Settings) if f"`KHABAR_{f.name.upper()}`" not in readme
+        f"KHABAR_{name.upper()}" for name in Settings.model_fields if f"`KHABAR_{name.upper()}`" not in readme
     ]
     assert not missing, f"README configuration reference lacks {missing}"
+
+
+def test_every_bad_variable_is_reported_at_once() -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env(
+            {"KHABAR_ES_PORT": "ninety", "KHABAR_BULK_MAX_SECONDS": "soon", "KHABAR_KAFKA_PORT": "9092"}
+        )
+    message = str(caught.value)
+    assert "KHABAR_ES_PORT='ninety'" in message
+    assert "KHABAR_BULK_MAX_SECONDS='soon'" in message
+    assert "KHABAR_KAFKA_PORT" not in message
+
+
+def test_the_process_environment_is_read_by_pydantic_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KHABAR_BULK_MAX_DOCS", "42")
+    monkeypatch.setenv("KHABAR_ES_API_KEY", "k-123")
+    monkeypatch.setenv("KHABAR_LOG_LEVEL", "")  # empty means unset, as before
+    s = Settings.from_env(index_alias="other")
+    assert (s.bulk_max_docs, s.index_alias, s.log_level) == (42, "other", "INFO")
+    assert s.secret("es_api_key") == "k-123"
+    monkeypatch.setenv("KHABAR_METRICS_PORT", "-x")
+    with pytest.raises(ConfigError, match="KHABAR_METRICS_PORT"):
+        Settings.from_env()
+
+
+def test_secrets_never_show_in_repr_str_or_errors() -> None:
+    s = Settings.from_env(
+        {
+            "KHABAR_ES_PASSWORD": "hunter2",
+            "KHABAR_KAFKA_PASSWORD": "k-pass",
+            "KHABAR_ES_API_KEY": "api-key-1",
+            "KHABAR_ES_URL": "https://svc:url-pass@es.example.invalid:9200",
+        }
+    )
+    for shown in (repr(s), str(s), repr(s.redacted())):
+        for secret in ("hunter2", "k-pass", "api-key-1", "url-pass"):
+            assert secret not in shown
+    assert s.redacted()["es_url"] == "https://svc:***@es.example.invalid:9200"
+    assert s.secret("es_password") == "hunter2"
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({"KHABAR_ES_PORT": "x"}, es_password=["hunter2"])
+    assert "hunter2" not in str(caught.value)
+
+
+def test_overrides_are_checked_and_frozen() -> None:
+    s = Settings.from_env({})
+    assert s.with_overrides(es_port="19201").es_port == 19201
+    with pytest.raises(ConfigError, match="KHABAR_ES_PORT"):
+        s.with_overrides(es_port="x")
+    with pytest.raises(ValueError, match="frozen"):
+        s.es_port = 1  # type: ignore[misc]
+
+
+def test_home_is_var_in_a_checkout_and_khabar_home_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings.from_env({}).home == PROJECT_ROOT / "var"
+    assert Settings.from_env({"KHABAR_HOME": "~/kh"}).home == Path("~/kh").expanduser()

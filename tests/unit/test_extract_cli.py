@@ -31,5 +31,14 @@ def test_extract_reports_why_a_page_has_no_article() -> None:
     result = CliRunner().invoke(
         app, ["extract", "--url", "https://x.example/a", str(PAGES / "boilerplate-only.html")]
     )
-    assert result.exit_code == 2
+    assert result.exit_code == 3  # nothing found
     assert json.loads(result.stderr.strip().splitlines()[-1])["reason"] == "boilerplate_only"
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    missing = CliRunner().invoke(
+        app, ["extract", "--url", "https://x.example/a", str(tmp_path / "nope.html")]
+    )
+    no_url = CliRunner().invoke(app, ["extract", str(PAGES / "jsonld-full.html")])
+    assert (missing.exit_code, no_url.exit_code) == (2, 2)
+    assert "nope.html" in missing.output and "--url" in no_url.output

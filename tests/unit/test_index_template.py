@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pipelines.config import Settings
-from pipelines.elastic.template import first_index_name, load_template, next_index_name, template_body
 from pipelines.elastic import aliases
+from pipelines.elastic.template import first_index_name, load_template, next_index_name, template_body
 
 # What a stock Elasticsearch 9 with analysis-icu has (and the local node registers under the same names).
 STOCK_FILTERS = {

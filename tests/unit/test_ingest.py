@@ -1,4 +1,4 @@
-"""pipelines.ingest.run: which sources a run takes (per-source schedules) and the run summary."""
+"""pipelines.ingest.plan: which sources a run takes (per-source schedules) and the run summary."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipelines.ingest.run import enabled_source_ids, is_due, summarize
+from pipelines.ingest.plan import enabled_source_ids, is_due, summarize
 
 T = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
 

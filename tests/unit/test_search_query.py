@@ -7,7 +7,18 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from pipelines.search.query import FLAGS, build_request, clean_query, split_exclusions, split_highlight
+from pipelines.search.query import (
+    FLAGS,
+    SearchQuery,
+    clean_query,
+    split_exclusions,
+    split_highlight,
+)
+from pipelines.search.query import build_request as build
+
+
+def build_request(text: str, **filters) -> dict:
+    return build(SearchQuery(text, **filters))
 
 
 def _sqs(request: dict) -> dict:

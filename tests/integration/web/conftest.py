@@ -28,10 +28,15 @@ from pipelines.sample_site import SampleSite, sample_sources
 
 @pytest.fixture(scope="session")
 def web_index(
-    es: Elasticsearch, tmp_path_factory: pytest.TempPathFactory, index_articles: Callable[..., list[dict]]
+    es: Elasticsearch,
+    es_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    index_articles: Callable[..., list[dict]],
 ) -> Iterator[WebIndex]:
     home = tmp_path_factory.mktemp("web-home")
+    # the session's Elasticsearch (KHABAR_ES_URL / KHABAR_ES_PORT), not the default port
     settings = Settings(
+        es_url=es_url,
         home=home,
         state_url=f"sqlite:///{home / 'crawl-state.sqlite3'}",
         connect_timeout=2.0,

@@ -4,12 +4,15 @@ Elasticsearch is down. (The schema-driven test is in test_api_schema.py.)"""
 
 from __future__ import annotations
 
+import socket
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from web_helpers import WIRE_SOURCE, WebIndex
+from web_helpers import WIRE_SOURCE, Server, WebIndex
 
+from pipelines.config import Settings
 from pipelines.search.query import MAX_QUERY_CHARS
 from pipelines.search.suggest import candidates, without_clitics
 from pipelines.web.params import MAX_FILTER_VALUES, MAX_PAGE, MAX_PAGE_SIZE
@@ -171,3 +174,24 @@ def test_openapi_schema_documents_the_api(web_url: str) -> None:
     assert names == {"q", "source", "section", "place", "since", "until", "sort", "page", "size"}
     assert {"200", "422", "503"} <= set(operation["responses"])
     assert "/" not in schema["paths"]  # the HTML page is not part of the API
+
+
+def test_health_and_readiness_when_elasticsearch_answers(web_url: str, web_index: WebIndex) -> None:
+    assert _get(web_url, "/healthz").json() == {"status": "ok"}
+    ready = _get(web_url, "/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "ready"
+    assert ready.json()["documents"] >= 2  # the seed and its wire copy at least
+
+
+def test_not_ready_but_alive_when_elasticsearch_is_down(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    settings = Settings(home=tmp_path, es_url=f"http://reader:s3cret-pw@127.0.0.1:{closed}")
+    with Server(settings) as url:
+        assert _get(url, "/healthz").status_code == 200
+        ready = _get(url, "/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["status"] == "unavailable"
+    assert "s3cret-pw" not in ready.text
