@@ -4,8 +4,8 @@
     python examples/consumer.py --group my-team --since 2026-11-29T06:00:00Z   # restart from a time
 
 It reads as a consumer group (offsets committed after each message is handled), checks the
-schema header, ignores fields it does not know (a v1 reader accepts any later v1 message), and
-prints each article. See docs/consuming.md.
+ce_type (CloudEvents) or schema header, ignores fields it does not know (a v1 reader accepts any
+later v1 message), and prints each article. See docs/consuming.md.
 """
 
 from __future__ import annotations
@@ -54,8 +54,10 @@ class SeekToTime(ConsumerRebalanceListener):
 
 def handle(record) -> None:
     headers = {k: v.decode("utf-8", "replace") for k, v in record.headers or []}
-    if headers.get("schema") != SCHEMA:
-        print(f"skipping {headers.get('schema')} at {record.partition}/{record.offset}")
+    # ce_type is "<schema>:<schema_version>" (CloudEvents); older records only have "schema".
+    schema = headers.get("ce_type", headers.get("schema", "")).split(":")[0]
+    if schema != SCHEMA:
+        print(f"skipping {schema or 'an untyped record'} at {record.partition}/{record.offset}")
         return
     article = json.loads(record.value)
     # Read only the fields you need; a later v1 may add more, never remove or change these.

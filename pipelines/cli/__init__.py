@@ -51,6 +51,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Serve the search page (http://HOST:PORT/) and its JSON API (/api/search, schema /openapi.json).",
     ),
     "kibana": ("kibana", "Kibana: import khabar's data view, saved searches and dashboard."),
+    "schemas": ("schemas", "Check khabar's topic schemas (JSON Schema) for breaking changes."),
 }
 
 

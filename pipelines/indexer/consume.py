@@ -20,9 +20,10 @@ from pydantic import ValidationError
 
 from pipelines.errors import IndexingError, KhabarError, SchemaError
 from pipelines.indexer.bulk import BulkDoc
-from pipelines.kafka.clients import H_TRACE_ID, headers_dict
+from pipelines.kafka.clients import headers_dict
 from pipelines.kafka.contracts import schema_errors
 from pipelines.kafka.dlq import DeadLetterWriter
+from pipelines.kafka.events import trace_id_of
 from pipelines.kafka.messages import DeadLetter, TopicPosition
 from pipelines.model import ARTICLE_SCHEMA, Article, Stage
 
@@ -86,7 +87,7 @@ def prepare(record: ConsumerRecord, to_document: ToDocument, *, max_doc_bytes: i
         base = replace(
             base,
             key=record.key.decode("utf-8", errors="backslashreplace") if record.key else None,
-            trace_id=headers_dict(record.headers).get(H_TRACE_ID),
+            trace_id=trace_id_of(headers_dict(record.headers)),
         )
         return _prepare(base, record.value, to_document, max_doc_bytes=max_doc_bytes)
     except Exception as exc:

@@ -19,6 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from elasticsearch import Elasticsearch
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
+from pydantic import ValidationError
 
 from pipelines.config import Settings
 from pipelines.indexer.batch import Batch, InFlight, merge
@@ -27,8 +28,9 @@ from pipelines.indexer.checkpoint import Abandon, Checkpoint
 from pipelines.indexer.consume import Prepared
 from pipelines.indexer.metrics import IndexerMetrics
 from pipelines.indexer.options import RunOptions, RunSummary
-from pipelines.kafka.clients import make_producer
+from pipelines.kafka.clients import encode_json, make_producer, message_headers
 from pipelines.kafka.dlq import DeadLetterWriter
+from pipelines.kafka.messages import ENRICHED_SCHEMA, ENRICHED_SCHEMA_VERSION, EnrichedArticle
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +141,19 @@ class BulkSink:
             retry: list[Prepared] = []
             self.tally(result)
             for item, outcome in zip(pending, result.items, strict=True):
+                # One line per article, with the trace id it was published with (see docs/consuming.md).
+                log.debug(
+                    "article %s",
+                    outcome.outcome,
+                    extra={
+                        "article_id": item.doc.doc_id if item.doc else None,
+                        "trace_id": item.trace_id,
+                        "outcome": outcome.outcome,
+                        "topic": item.tp.topic,
+                        "partition": item.tp.partition,
+                        "offset": item.offset,
+                    },
+                )
                 if outcome.outcome in ("indexed", "conflict"):
                     continue
                 if outcome.outcome == "rejected":
@@ -198,8 +213,28 @@ class BulkSink:
             self._enriched = make_producer(self.settings, "indexer-enriched")
         for item in items:
             assert item.doc is not None
+            try:
+                message = EnrichedArticle.from_document(item.doc.body).to_message()
+            except ValidationError as exc:  # derived data: the document is indexed, log and go on
+                log.warning(
+                    "enriched message not published",
+                    extra={"article_id": item.doc.doc_id, "trace_id": item.trace_id, "error": str(exc)[:500]},
+                )
+                continue
+            headers = message_headers(
+                ENRICHED_SCHEMA,
+                ENRICHED_SCHEMA_VERSION,
+                source_id=message.get("source_id"),
+                trace_id=item.trace_id,
+                value=message,
+                producer="indexer",
+                key=item.doc.doc_id,
+            )
             self._enriched.send(
-                self.settings.topic_enriched, key=item.doc.doc_id.encode(), value=item.doc.source
+                self.settings.topic_enriched,
+                key=item.doc.doc_id.encode(),
+                value=encode_json(message),
+                headers=headers,
             )
         self._enriched.flush()
 

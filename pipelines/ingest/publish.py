@@ -110,7 +110,12 @@ class Publisher:
             self._dead_letter(pending, SchemaError("; ".join(errors)[:2000], reason="schema_invalid"))
             return
         headers = message_headers(
-            ARTICLE_SCHEMA, ARTICLE_SCHEMA_VERSION, source_id=source_id, trace_id=trace_id
+            ARTICLE_SCHEMA,
+            ARTICLE_SCHEMA_VERSION,
+            source_id=source_id,
+            trace_id=trace_id,
+            value=value,
+            key=article_id,
         )
         self._send(pending, encode_json(value), headers)
 
@@ -133,7 +138,12 @@ class Publisher:
             self._dead_letter(pending, SchemaError("; ".join(errors)[:2000], reason="schema_invalid"))
             return
         headers = message_headers(
-            PAGES_SCHEMA, PAGES_SCHEMA_VERSION, source_id=page.source_id, trace_id=trace_id
+            PAGES_SCHEMA,
+            PAGES_SCHEMA_VERSION,
+            source_id=page.source_id,
+            trace_id=trace_id,
+            value=value,
+            key=message.page_id,
         )
         self._send(pending, encode_json(value), headers)
 
@@ -294,21 +304,27 @@ def publish_articles(
     *,
     pages: Iterable[RawPage] | None = None,
     producer: KafkaProducer | None = None,
+    traces: Mapping[str, str] | None = None,
 ) -> list[PublishOutcome]:
     """Publish articles (and their raw pages) and return one outcome per item, articles first.
 
     Invalid articles (failing news.articles.v1) and messages over ``kafka_max_message_bytes`` go
-    to the DLQ with their reason. A page shares the trace id of the article with the same URL.
+    to the DLQ with their reason. ``traces`` (article_id -> trace id, from the scrape) carries each
+    article's trace on; without one an article starts a new trace. A page shares the trace id of
+    the article with the same URL.
     """
-    traces: dict[str, str] = {}
+    known = traces or {}
+    by_url: dict[str, str] = {}
     with Publisher(settings, producer=producer) as publisher:
         for article in articles:
-            trace_id = new_trace_id()
+            article_id = article.article_id if isinstance(article, Article) else article.get("article_id")
+            trace_id = known.get(article_id) if isinstance(article_id, str) else None
+            trace_id = trace_id or new_trace_id()
             if isinstance(article, Article):
-                traces[article.url] = traces[article.canonical_url] = trace_id
+                by_url[article.url] = by_url[article.canonical_url] = trace_id
             publisher.send_article(article, trace_id=trace_id)
         for page in pages or ():
-            publisher.send_page(page, trace_id=traces.get(page.url) or traces.get(page.final_url))
+            publisher.send_page(page, trace_id=by_url.get(page.url) or by_url.get(page.final_url))
         return publisher.results()
 
 

@@ -59,7 +59,9 @@ def ingest_source(
             )
         try:
             outcomes = (
-                publish_articles(result.articles, settings, pages=result.pages) if result.articles else []
+                publish_articles(result.articles, settings, pages=result.pages, traces=result.traces)
+                if result.articles
+                else []
             )
         except Exception:
             _forget(state, result, [a.article_id for a in result.articles])

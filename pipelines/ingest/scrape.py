@@ -29,6 +29,7 @@ from pipelines.errors import KhabarError
 from pipelines.extract.budget import shared_extractor
 from pipelines.fetch import CrawlState, Fetcher, FetchPolicy, validators_of
 from pipelines.ingest.discover import Candidate, discover
+from pipelines.kafka.events import new_trace_id
 from pipelines.model import Article, ErrorRecord, RawPage, Stage
 from pipelines.sources import SourceConfig
 
@@ -54,6 +55,8 @@ class ScrapeResult:
     counts: dict[str, Any] = field(default_factory=dict)
     #: article_id -> the URL it was fetched from (its crawl-state key), for ``CrawlState.forget``.
     fetched_from: dict[str, str] = field(default_factory=dict)
+    #: article_id -> its trace id, born here and carried by publish and the indexer (traceparent).
+    traces: dict[str, str] = field(default_factory=dict)
 
     @property
     def failed_by_reason(self) -> dict[str, int]:
@@ -153,6 +156,16 @@ class _Scrape:
             self.result.articles.append(article)
             self.result.pages.append(page)
             self.result.fetched_from[article.article_id] = url
+            trace_id = self.result.traces[article.article_id] = new_trace_id()
+            log.debug(
+                "article extracted",
+                extra={
+                    "source": source.id,
+                    "url": url,
+                    "article_id": article.article_id,
+                    "trace_id": trace_id,
+                },
+            )
         else:
             self.counts["unchanged"] += 1
         return None

@@ -15,7 +15,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from pydantic import BaseModel
 
-from pipelines.kafka.messages import DeadLetter, PageMessage
+from pipelines.kafka.messages import ENRICHED_SCHEMA, DeadLetter, EnrichedArticle, PageMessage
 from pipelines.model import ARTICLE_SCHEMA, Article
 from pipelines.resources import shipped
 
@@ -28,6 +28,11 @@ CONTRACTS: dict[str, tuple[type[BaseModel], str]] = {
     ARTICLE_SCHEMA: (Article, "A normalized Arabic news article. Kafka key: article_id."),
     "news.pages.v1": (PageMessage, "A raw fetched page, for re-extraction. Kafka key: page_id."),
     "news.dlq.v1": (DeadLetter, "A dead letter: what failed, where, why, and the original payload."),
+    ENRICHED_SCHEMA: (
+        EnrichedArticle,
+        "An article with the indexer's enrichment (language, keywords, places, reading time, "
+        "near-duplicate cluster), as indexed. Kafka key: article_id.",
+    ),
 }
 
 _EVOLUTION = (

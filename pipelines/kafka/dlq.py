@@ -157,14 +157,19 @@ class DeadLetterWriter:
 
     # -- sending --------------------------------------------------------------------------------
     def send(self, letter: DeadLetter) -> FutureRecordMetadata:
-        value = encode_json(letter.to_message())
-        key = (letter.article_id or letter.key or letter.dead_letter_id).encode("utf-8")
+        message = letter.to_message()
+        value = encode_json(message)
+        key_text = letter.article_id or letter.key or letter.dead_letter_id
+        key = key_text.encode("utf-8")
         headers = message_headers(
             DLQ_SCHEMA,
             DLQ_SCHEMA_VERSION,
             source_id=letter.source_id,
             trace_id=letter.trace_id,
             extra={"dlq_stage": letter.stage, "dlq_reason": letter.reason},
+            value=message,
+            producer=f"dlq:{letter.stage}",
+            key=key_text,
         )
         if record_size(key, value, headers) > self.settings.kafka_max_message_bytes:
             # Only the free-text message can still be large here: keep the head of it.

@@ -193,8 +193,14 @@ def _replay_one(settings: Settings, item: Listed, producer: Any, done: set[str])
     if producer is None:
         return result("would_replay")
     if contract:
+        # The same ce_id as the original would have had: a consumer sees a duplicate, not news.
         headers = message_headers(
-            contract[0], contract[1], source_id=letter.source_id, trace_id=letter.trace_id
+            contract[0],
+            contract[1],
+            source_id=letter.source_id,
+            trace_id=letter.trace_id,
+            value=json.loads(raw),
+            key=key_text,
         )
     else:
         headers = [("content-type", JSON_CONTENT_TYPE.encode())]

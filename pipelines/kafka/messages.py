@@ -1,4 +1,5 @@
-"""Topic messages besides the Article: raw pages (``news.pages.v1``) and dead letters (``news.dlq.v1``).
+"""Topic messages besides the Article: raw pages (``news.pages.v1``), dead letters (``news.dlq.v1``)
+and enriched articles (``news.articles.enriched.v1``, what ``khabar index --publish-enriched`` emits).
 
 Like :class:`pipelines.model.Article` they are frozen pydantic models that ignore unknown fields
 (a v1 reader accepts what a later v1 producer adds) and carry ``schema`` and ``schema_version``;
@@ -16,12 +17,14 @@ from typing import Any, Literal
 import zstandard
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from pipelines.model import ErrorRecord, RawPage, Stage, article_id_for, utcnow
+from pipelines.model import Block, DateSource, ErrorRecord, RawPage, Stage, article_id_for, utcnow
 
 PAGES_SCHEMA = "news.pages.v1"
 PAGES_SCHEMA_VERSION = "1.0.0"
 DLQ_SCHEMA = "news.dlq.v1"
 DLQ_SCHEMA_VERSION = "1.0.0"
+ENRICHED_SCHEMA = "news.articles.enriched.v1"
+ENRICHED_SCHEMA_VERSION = "1.0.0"
 
 #: The response headers worth keeping to re-extract a page later (dates, language, caching, type).
 KEPT_HEADERS = (
@@ -240,3 +243,52 @@ def payload_bytes(letter: DeadLetter) -> bytes | None:
     if letter.payload_format == "base64":
         return base64.b64decode(letter.payload)
     return None
+
+
+# Internal to the index (near-duplicate signature): not part of the enriched contract, so its
+# encoding can change without a new major version. cluster_id is the public near-duplicate signal.
+_INDEX_ONLY = frozenset({"minhash", "minhash_bands"})
+
+
+class EnrichedArticle(_Message):
+    """An article as the indexer indexed it: the article's fields plus the enrichment."""
+
+    schema_: Literal["news.articles.enriched.v1"] = Field(default=ENRICHED_SCHEMA, alias="schema")
+    schema_version: str = ENRICHED_SCHEMA_VERSION
+
+    article_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    article_schema_version: str = Field(description="schema_version of the news.articles.v1 message")
+    url: str
+    canonical_url: str
+    source_id: str
+    title: str = Field(min_length=1)
+    lead: str = ""
+    body: str = Field(description="The body as plain text (blocks joined)")
+    blocks: list[Block] = Field(default_factory=list)
+    authors: list[str] = Field(default_factory=list)
+    section: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    language: str = Field(description="Detected language (ISO 639-1)")
+    image: str | None = None
+    published_at: AwareDatetime | None = None
+    published_at_source: DateSource | None = None
+    updated_at: AwareDatetime | None = None
+    updated_at_source: DateSource | None = None
+    fetched_at: AwareDatetime
+    indexed_at: AwareDatetime
+    content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    extraction_method: str
+    word_count: int = Field(ge=0)
+    reading_time_minutes: int = Field(ge=0)
+    keywords: list[str] = Field(default_factory=list, description="Key phrases, best first")
+    places: list[str] = Field(default_factory=list, description="Place names mentioned")
+    place_codes: list[str] = Field(default_factory=list, description="ISO 3166-1 alpha-2 codes of places")
+    cluster_id: str = Field(
+        description="Near-duplicate cluster: the article_id of the first article of the story"
+    )
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> EnrichedArticle:
+        """From the indexer's Elasticsearch source document (:func:`pipelines.indexer.enrich.to_document`)."""
+        fields = {k: v for k, v in document.items() if k not in _INDEX_ONLY and k != "schema_version"}
+        return cls(article_schema_version=document["schema_version"], **fields)
