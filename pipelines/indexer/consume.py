@@ -52,6 +52,7 @@ class Prepared:
     value: Any = None  # the decoded message, kept to dead-letter it if Elasticsearch rejects it
     key: str | None = None
     trace_id: str | None = None
+    timestamp: float | None = None  # the record's Kafka timestamp, seconds since the epoch (freshness)
 
     def rejected(self, reason: str, message: str) -> Prepared:
         """This record again, now failed because Elasticsearch refused its document."""
@@ -80,6 +81,7 @@ def prepare(record: ConsumerRecord, to_document: ToDocument, *, max_doc_bytes: i
         record.offset,
         key=record.key.decode("utf-8", errors="backslashreplace") if record.key else None,
         trace_id=headers_dict(record.headers).get(H_TRACE_ID),
+        timestamp=record.timestamp / 1000 if record.timestamp and record.timestamp > 0 else None,
     )
 
     def reject(stage: Stage, error: KhabarError, payload: Any) -> Prepared:

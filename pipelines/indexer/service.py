@@ -244,6 +244,9 @@ class IndexerService(Recovery):
             future = None
             retry: list[Prepared] = []
             self._tally(result)
+            self.metrics.observe_freshness(
+                p.timestamp for p, o in zip(pending, result.items, strict=True) if o.outcome == "indexed"
+            )
             for item, outcome in zip(pending, result.items, strict=True):
                 if outcome.outcome in ("indexed", "conflict"):
                     continue
