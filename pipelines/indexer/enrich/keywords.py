@@ -100,23 +100,34 @@ def tokens(text: str) -> list[list[tuple[str, str]]]:
     return [[(w, fold(w)) for w in _WORD.findall(clause)] for clause in _CLAUSE.split(text) if clause.strip()]
 
 
-def _split_clitic(folded: str, seen: Counter[str], df: dict[str, int]) -> tuple[str, int, str]:
-    """``(word, cut, add)``: ``folded`` without its proclitic when that is clearly right; the article's
-    spelling of the word is ``add + surface[cut:]``."""
+@cache
+def _clitic_readings(folded: str) -> tuple[tuple[str, int, str, bool], ...]:
+    """Ways to read ``folded`` as proclitic + word: ``(word, cut, add, news_says_so)``, best first.
+
+    The article's spelling of the word is ``add + surface[cut:]``. ``news_says_so``: the bare word
+    is far more frequent in news than this spelling. Cached: it depends on the word only.
+    """
+    _, df = document_frequencies()
     own = df.get(folded, 0)
+    out = []
     for prefix in _PROCLITICS:
         if not folded.startswith(prefix):
             continue
         rest = folded[len(prefix) :]
         if prefix.endswith("ل") and rest.startswith("ل") and len(rest) > MIN_LETTERS:
             word = "ا" + rest  # لل + word = ل + ال + word
-            if word in seen or df.get(word, 0) > 2 * own:
-                return word, len(prefix) + 1, "ال"
-            continue
-        if len(rest) < MIN_LETTERS:
-            continue
-        if rest in seen or df.get(rest, 0) > 2 * max(own, 1):
-            return rest, len(prefix), ""
+            out.append((word, len(prefix) + 1, "ال", df.get(word, 0) > 2 * own))
+        elif len(rest) >= MIN_LETTERS and not (prefix.endswith("ل") and rest.startswith("ل")):
+            out.append((rest, len(prefix), "", df.get(rest, 0) > 2 * max(own, 1)))
+    return tuple(out)
+
+
+def _split_clitic(folded: str, seen: Counter[str]) -> tuple[str, int, str]:
+    """``(word, cut, add)``: ``folded`` without its proclitic when the article itself uses the bare
+    word, or news uses it far more often than this spelling; else ``folded`` unchanged."""
+    for word, cut, add, news_says_so in _clitic_readings(folded):
+        if news_says_so or word in seen:
+            return word, cut, add
     return folded, 0, ""
 
 
@@ -132,7 +143,6 @@ def extract_keywords(text: str, *, language: str = "ar", top: int = 10, max_word
     arabic = language == "ar"
     stop = stopwords() if arabic else frozenset()
     idf, unseen = _idf_table()
-    _, df = document_frequencies() if arabic else (0, {})
     plain = Counter(f for clause in clauses for _, f in clause)
 
     first = text.lstrip().split("\n", 1)[0]
@@ -142,7 +152,7 @@ def extract_keywords(text: str, *, language: str = "ar", top: int = 10, max_word
     # Each distinct spelling is looked at once: its word (clitic split or not) and how it is shown.
     words: dict[str, tuple[str, int, str] | None] = {}
     for folded in plain:
-        word, cut, add = _split_clitic(folded, plain, df) if arabic else (folded, 0, "")
+        word, cut, add = _split_clitic(folded, plain) if arabic else (folded, 0, "")
         stopped = word in stop or folded in stop or len(word) < MIN_LETTERS
         words[folded] = None if stopped else (word, cut, add)
 
