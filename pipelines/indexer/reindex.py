@@ -245,7 +245,9 @@ def copy_index(
         return CopyReport("_reindex", copied, conflicts, round(time.monotonic() - started, 3))
 
     copied = conflicts = 0
-    hits = helpers.scan(es, index=source, size=page, scroll="5m", version=True, query={"match_all": {}})
+    hits = helpers.scan(
+        es, index=source, size=page, scroll="5m", query={"query": {"match_all": {}}, "version": True}
+    )
     actions = (
         {
             "_index": dest,
