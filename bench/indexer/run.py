@@ -63,10 +63,13 @@ _ENV_FIELDS = ("kafka_bootstrap", "es_url", "topic_articles", "topic_dlq", "inde
 
 def enriched(articles: list[Article], cache: Path) -> dict[str, dict[str, Any]]:
     """article_id -> ES document, computed once per corpus subset and cached."""
-    if cache.is_file():
-        docs = json.loads(cache.read_text(encoding="utf-8"))
-        if len(docs) == len({a.article_id for a in articles}):
-            return docs
+    wanted = {a.article_id for a in articles}
+    # this subset's cache, else a larger one that holds it (the corpus is read in a fixed order)
+    for path in [cache, *sorted(cache.parent.glob("indexer-docs-*.json"))]:
+        if path.is_file():
+            docs = json.loads(path.read_text(encoding="utf-8"))
+            if wanted <= docs.keys():
+                return {k: docs[k] for k in wanted}
     t0 = time.perf_counter()
     docs = {a.article_id: to_document(a) for a in articles}
     print(f"  enriched {len(docs)} documents in {time.perf_counter() - t0:.0f} s (cached in {cache})")
