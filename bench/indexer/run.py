@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from elasticsearch import Elasticsearch, helpers
+from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
 
 from pipelines.config import PROJECT_ROOT, Settings
 from pipelines.elastic.client import es_client
@@ -215,12 +215,15 @@ def run_freshness(
             if done.is_set() and not pending:
                 break
             for n in range(0, len(pending), 1000):
-                hits = es.search(
-                    index=settings.index_alias,
-                    query={"ids": {"values": pending[n : n + 1000]}},
-                    source=False,
-                    size=1000,
-                )["hits"]["hits"]
+                try:
+                    hits = es.search(
+                        index=settings.index_alias,
+                        query={"ids": {"values": pending[n : n + 1000]}},
+                        source=False,
+                        size=1000,
+                    )["hits"]["hits"]
+                except (ApiError, TransportError):  # a slow answer under load: poll again
+                    continue
                 now = time.time()
                 found.update({h["_id"]: now for h in hits})
             time.sleep(0.2)
