@@ -12,7 +12,13 @@ Rows, all in one run against the same Elasticsearch node, each into its own fres
   offset commits. Its peak RSS is sampled with psutil;
 - ``indexer, pre-enriched``: the same service in-process with ``to_document`` replaced by a lookup
   of the documents the ceiling sent: what the service itself costs on top of Elasticsearch;
-- ``indexer x2`` (``--two-processes``): two processes in one consumer group.
+- ``indexer x2`` (``--two-processes``): two processes in one consumer group;
+- freshness (``--freshness-seconds``, default 120): a running indexer process while articles are
+  published at a steady ``--freshness-rate`` (50/s); for each article, the time from its send
+  (its Kafka timestamp, to the millisecond) to a search by ``ids`` finding it, polled every 0.2 s;
+  p50/p95/max, and the indexer's own ``khabar_indexer_freshness_seconds`` histogram next to it;
+- reindex (``--reindex``): the full indexer's index rebuilt twice, by topic replay
+  (``khabar index reindex``) and from the index (``--from-index``), seconds each.
 
 Documents per second = documents indexed / seconds from the service's start to lag 0 (group join
 included). Enriched documents are cached in var/bench/cache/ (enrichment is the slow part).
@@ -25,15 +31,18 @@ import argparse
 import contextlib
 import json
 import os
+import signal
+import statistics
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 import psutil
-from elasticsearch import Elasticsearch
+from elasticsearch import ApiError, Elasticsearch, TransportError
 
 from pipelines.config import PROJECT_ROOT, Settings
 
@@ -44,7 +53,6 @@ from common import (
     bulk_load,
     delete_topics,
     environment,
-    private_topics,
     write_result,
 )
 
@@ -52,8 +60,11 @@ from pipelines.elastic.client import es_client
 from pipelines.elastic.template import delete_alias_and_indices, setup_index
 from pipelines.evaluation.ant_corpus import load_ant_articles
 from pipelines.indexer.enrich import to_document
+from pipelines.indexer.metrics import scrape
+from pipelines.indexer.reindex import reindex, reindex_from_index
 from pipelines.indexer.service import IndexerService, RunOptions
 from pipelines.ingest.publish import publish_articles
+from pipelines.kafka.clients import make_producer
 from pipelines.kafka.topics import ensure_topics
 from pipelines.model import Article
 
@@ -62,10 +73,13 @@ _ENV_FIELDS = ("kafka_bootstrap", "es_url", "topic_articles", "topic_dlq", "inde
 
 def enriched(articles: list[Article], cache: Path) -> dict[str, dict[str, Any]]:
     """article_id -> ES document, computed once per corpus subset and cached."""
-    if cache.is_file():
-        docs = json.loads(cache.read_text(encoding="utf-8"))
-        if len(docs) == len({a.article_id for a in articles}):
-            return docs
+    wanted = {a.article_id for a in articles}
+    # this subset's cache, else a larger one that holds it (the corpus is read in a fixed order)
+    for path in [cache, *sorted(cache.parent.glob("indexer-docs-*.json"))]:
+        if path.is_file():
+            docs = json.loads(path.read_text(encoding="utf-8"))
+            if wanted <= docs.keys():
+                return {k: docs[k] for k in wanted}
     t0 = time.perf_counter()
     docs = {a.article_id: to_document(a) for a in articles}
     print(f"  enriched {len(docs)} documents in {time.perf_counter() - t0:.0f} s (cached in {cache})")
@@ -107,6 +121,7 @@ def run_process(settings: Settings, processes: int) -> dict[str, Any]:
     log = BENCH_DIR / "indexer-process.log"
     cmd = [sys.executable, "-m", "pipelines.indexer", "run"]
     cmd += ["--until-caught-up", "--no-setup", "--metrics-port", "0"]
+    env = _env(settings)
     t0 = time.perf_counter()
     procs = [
         subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=log.open("a"))
@@ -147,19 +162,137 @@ def run_pre_enriched(settings: Settings, docs: dict) -> dict[str, Any]:
     }
 
 
+def _env(settings: Settings) -> dict[str, str]:
+    return dict(os.environ) | {f"KHABAR_{f.upper()}": str(getattr(settings, f)) for f in _ENV_FIELDS}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def run_freshness(
+    settings: Settings, articles: list[Article], rate_per_s: float, seconds: float
+) -> dict[str, Any]:
+    """A live indexer under a steady stream: seconds from send to searchable, per article."""
+    es = es_client(settings, request_timeout=30)
+    metrics_port = settings.metrics_port
+    env = _env(settings) | {"KHABAR_METRICS_PORT": str(metrics_port)}
+    log = PROJECT_ROOT / "var" / "bench" / "indexer-freshness.log"
+    cmd = [sys.executable, "-m", "pipelines.indexer", "run", "--no-setup"]
+    proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("a"))
+    wanted = articles[: int(rate_per_s * seconds)]
+    sent: dict[str, float] = {}
+    found: dict[str, float] = {}
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def publish() -> None:
+        producer = make_producer(settings, "bench-freshness")
+        tick = 0.1
+        per_tick = max(1, round(rate_per_s * tick))
+        start = time.time()
+        try:
+            for n in range(0, len(wanted), per_tick):
+                chunk = wanted[n : n + per_tick]
+                delay = start + (n / per_tick) * tick - time.time()
+                if delay > 0:
+                    time.sleep(delay)
+                now = time.time()
+                with lock:
+                    sent.update({a.article_id: now for a in chunk})
+                publish_articles(chunk, settings, producer=producer)
+        finally:
+            producer.close()
+            done.set()
+
+    try:
+        time.sleep(5)  # let the indexer join its group first: startup is not freshness
+        publisher = threading.Thread(target=publish, name="bench-publisher", daemon=True)
+        publisher.start()
+        deadline = time.time() + seconds + 60
+        while time.time() < deadline:
+            with lock:
+                pending = [i for i in sent if i not in found]
+            if done.is_set() and not pending:
+                break
+            for n in range(0, len(pending), 1000):
+                try:
+                    hits = es.search(
+                        index=settings.index_alias,
+                        query={"ids": {"values": pending[n : n + 1000]}},
+                        source=False,
+                        size=1000,
+                    )["hits"]["hits"]
+                except (ApiError, TransportError):  # a slow answer under load: poll again
+                    continue
+                now = time.time()
+                found.update({h["_id"]: now for h in hits})
+            time.sleep(0.2)
+        histogram = scrape(metrics_port) or {}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    ages = [found[i] - sent[i] for i in found]
+    buckets = {k: v for k, v in histogram.items() if k.startswith("khabar_indexer_freshness_seconds_bucket")}
+    total = histogram.get("khabar_indexer_freshness_seconds_count", 0)
+    within_3s = buckets.get("khabar_indexer_freshness_seconds_bucket{le=3.0}", 0)
+    return {
+        "rate_per_second": rate_per_s,
+        "seconds": seconds,
+        "sent": len(sent),
+        "found": len(found),
+        "p50_seconds": round(statistics.median(ages), 3) if ages else None,
+        "p95_seconds": round(percentile(ages, 0.95), 3) if ages else None,
+        "max_seconds": round(max(ages), 3) if ages else None,
+        "metric_count": total,
+        "metric_share_within_3s": round(within_3s / total, 3) if total else None,
+        "metric_mean_seconds": round(histogram.get("khabar_indexer_freshness_seconds_sum", 0) / total, 3)
+        if total
+        else None,
+    }
+
+
+def run_reindexes(es: Elasticsearch, settings: Settings) -> dict[str, Any]:
+    """Rebuild the alias of ``settings`` by topic replay, then from the index; seconds and counts."""
+    out: dict[str, Any] = {}
+    t0 = time.perf_counter()
+    replay = reindex(settings, es=es)
+    out["topic replay"] = {"seconds": round(time.perf_counter() - t0, 2), "docs": replay.doc_count}
+    t0 = time.perf_counter()
+    copy = reindex_from_index(settings, es=es)
+    out["from index"] = {
+        "seconds": round(time.perf_counter() - t0, 2),
+        "docs": copy.doc_count,
+        "method": copy.copy.method,
+        "copy_seconds": copy.copy.seconds,
+        "replayed_records": copy.catch_up_before_swap.consumed + copy.catch_up_after_swap.consumed,
+    }
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=3000, help="ANT articles to use (default 3000)")
     parser.add_argument("--two-processes", action="store_true", help="also run two indexer processes")
     parser.add_argument("--rounds", type=int, default=2, help="alternating ceiling / pre-enriched rounds")
     parser.add_argument("--no-full", action="store_true", help="skip the (enrichment-bound) indexer process")
+    parser.add_argument("--freshness-seconds", type=float, default=120, help="0 skips the freshness run")
+    parser.add_argument("--freshness-rate", type=float, default=50.0, help="articles per second")
+    parser.add_argument("--reindex", action="store_true", help="time both reindex routes on the full row")
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "indexer.json")
     args = parser.parse_args()
 
     base = Settings.from_env()
     articles, stats = load_ant_articles(base.data_dir, limit=args.limit)
     tag = uuid.uuid4().hex[:8]
-    settings = private_topics(base, "bench.indexer").with_overrides(metrics_port=0)
+    settings = base.with_overrides(
+        topic_articles=f"bench.indexer.{tag}.articles",
+        topic_dlq=f"bench.indexer.{tag}.dlq",
+        topic_pages=f"bench.indexer.{tag}.pages",
+        topic_enriched=f"bench.indexer.{tag}.enriched",
+        metrics_port=base.metrics_port + 7,  # the freshness run's indexer exposes its histogram there
+    )
     es = es_client(settings, request_timeout=120)
     print(
         f"ANT v2.1: {len(articles)} articles; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
@@ -167,6 +300,8 @@ def main() -> None:
     docs = enriched(articles, CACHE_DIR / f"indexer-docs-{len(articles)}.json")
 
     rows: dict[str, dict[str, Any]] = {}
+    freshness: dict[str, Any] | None = None
+    reindexes: dict[str, Any] | None = None
     aliases = []
 
     def target(name: str) -> Settings:
@@ -196,14 +331,31 @@ def main() -> None:
             s = target("indexer")
             setup_index(es, s)
             rows["indexer"] = run_process(s, 1) | {"docs": count(es, s.index_alias)}
+            if args.reindex:
+                reindexes = run_reindexes(es, s)
+                print("  reindex: " + ", ".join(f"{k} {v['seconds']:.1f} s" for k, v in reindexes.items()))
         if args.two_processes:
             s = target("two")
             setup_index(es, s)
             rows["indexer x2"] = run_process(s, 2) | {"docs": count(es, s.index_alias)}
+        if args.freshness_seconds > 0:
+            fresh_topic = f"bench.indexer.{tag}.fresh"
+            s = target("fresh").with_overrides(topic_articles=fresh_topic)
+            ensure_topics(s)
+            setup_index(es, s)
+            freshness = run_freshness(s, articles, args.freshness_rate, args.freshness_seconds)
+            print(f"  freshness: p50 {freshness['p50_seconds']} s, p95 {freshness['p95_seconds']} s")
     finally:
         for alias in aliases:
             delete_alias_and_indices(es, alias)
-        delete_topics(settings)
+            # a reindex leaves the previous indices outside the alias
+            for index in es.indices.get(index=f"{alias}-*", expand_wildcards="all").body:
+                es.indices.delete(index=index, ignore_unavailable=True)
+        topics = [settings.topic_articles, settings.topic_dlq, settings.topic_pages, settings.topic_enriched]
+        if args.freshness_seconds > 0:
+            topics.append(f"bench.indexer.{tag}.fresh")
+        with contextlib.suppress(Exception):
+            delete_topics(settings, topics)
 
     for name, runs in reversed(rounds.items()):  # the median round represents the row
         rows = {
@@ -225,6 +377,8 @@ def main() -> None:
         },
         "ceiling_docs_per_second": round(ceiling, 1),
         "rows": rows,
+        "freshness": freshness,
+        "reindex": reindexes,
         "settings": {
             k: getattr(settings, k) for k in ("bulk_max_docs", "bulk_max_bytes", "bulk_max_seconds")
         },
@@ -240,6 +394,17 @@ def main() -> None:
             f"{name:24} {row['docs']:>6} {row['seconds']:>8.1f} {row['docs_per_second']:>8.0f} "
             f"{row['share_of_ceiling']:>10.0%} {rss:>9}"
         )
+    if freshness:
+        print(
+            f"\nfreshness at {freshness['rate_per_second']:.0f} articles/s for {freshness['seconds']:.0f} s: "
+            f"{freshness['found']}/{freshness['sent']} found, p50 {freshness['p50_seconds']} s, "
+            f"p95 {freshness['p95_seconds']} s, max {freshness['max_seconds']} s "
+            f"(metric: mean {freshness['metric_mean_seconds']} s, {freshness['metric_share_within_3s']} within 3 s)"
+        )
+    if reindexes:
+        print(f"\n{'reindex':24} {'seconds':>8} {'docs':>6}")
+        for name, row in reindexes.items():
+            print(f"{name:24} {row['seconds']:>8.1f} {row['docs']:>6}")
     print(f"\nresults: {args.out}")
 
 

@@ -6,6 +6,7 @@ import json
 import signal
 import threading
 from dataclasses import asdict
+from typing import Any
 
 import typer
 from elasticsearch import ApiError, TransportError
@@ -107,9 +108,17 @@ def status(
 
 
 @app.command()
-def reindex() -> None:
-    """Replay the articles topic into a new index, then swap the alias to it atomically."""
+def reindex(
+    from_index: bool = typer.Option(
+        False,
+        "--from-index",
+        help="copy the live index's documents (no enrichment) and replay only the topic's tail; "
+        "for analysis or mapping changes",
+    ),
+) -> None:
+    """Rebuild into a new index (from the topic, or --from-index), then swap the alias atomically."""
     from pipelines.indexer.reindex import reindex as run_reindex
+    from pipelines.indexer.reindex import reindex_from_index
 
     settings = get_settings()
     stop = threading.Event()
@@ -120,8 +129,16 @@ def reindex() -> None:
         share = f"{100 * consumed / total:5.1f}%" if total else "  -  "
         console.print(f"replaying {consumed}/{total} messages ({share}), {indexed} documents written")
 
+    def copy_progress(copied: int, total: int) -> None:
+        console.print(f"copied {copied}/{total} documents")
+
     try:
-        report = run_reindex(settings, progress=progress, stop=stop)
+        if from_index:
+            report: Any = reindex_from_index(
+                settings, progress=progress, copy_progress=copy_progress, stop=stop
+            )
+        else:
+            report = run_reindex(settings, progress=progress, stop=stop)
     except KhabarError as exc:
         if is_unreachable(exc):
             raise

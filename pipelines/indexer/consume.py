@@ -55,6 +55,7 @@ class Prepared:
     value: Any = None  # the decoded message, kept to dead-letter it if Elasticsearch rejects it
     key: str | None = None
     trace_id: str | None = None
+    timestamp: float | None = None  # the record's Kafka timestamp, seconds since the epoch (freshness)
 
     def rejected(self, reason: str, message: str) -> Prepared:
         """This record again, now failed because Elasticsearch refused its document."""
@@ -88,6 +89,7 @@ def prepare(record: ConsumerRecord, to_document: ToDocument, *, max_doc_bytes: i
             base,
             key=record.key.decode("utf-8", errors="backslashreplace") if record.key else None,
             trace_id=trace_id_of(headers_dict(record.headers)),
+            timestamp=record.timestamp / 1000 if record.timestamp and record.timestamp > 0 else None,
         )
         return _prepare(base, record.value, to_document, max_doc_bytes=max_doc_bytes)
     except Exception as exc:

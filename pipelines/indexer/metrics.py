@@ -8,7 +8,9 @@ reads them back with :func:`scrape`.
 from __future__ import annotations
 
 import logging
+import time
 import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from wsgiref.simple_server import WSGIServer
 
@@ -62,6 +64,23 @@ class IndexerMetrics:
         self.paused = Gauge(
             "khabar_indexer_paused", "1 while consumption is paused for a back-off", registry=r
         )
+        self.freshness = Histogram(
+            "khabar_indexer_freshness_seconds",
+            "From a record's Kafka timestamp to Elasticsearch acknowledging its document "
+            "(searchable at the next refresh, at most the index's refresh_interval later)",
+            buckets=(0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30, 60, 300, 3600),
+            registry=r,
+        )
+
+    def observe_freshness(self, timestamps: Iterable[float | None], now: float | None = None) -> None:
+        """Record the age of each acknowledged document (``timestamps``: Kafka record times, epoch s).
+
+        A replay of old records is observed too: its large ages are what a backlog looks like.
+        """
+        now = time.time() if now is None else now
+        for ts in timestamps:
+            if ts is not None:
+                self.freshness.observe(max(0.0, now - ts))
 
 
 def serve(metrics: IndexerMetrics, port: int, addr: str = "127.0.0.1") -> WSGIServer | None:

@@ -140,6 +140,9 @@ class BulkSink:
             future = None
             retry: list[Prepared] = []
             self.tally(result)
+            self.metrics.observe_freshness(
+                p.timestamp for p, o in zip(pending, result.items, strict=True) if o.outcome == "indexed"
+            )
             for item, outcome in zip(pending, result.items, strict=True):
                 # One line per article, with the trace id it was published with (see docs/consuming.md).
                 log.debug(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.indexer.enrich.keywords import extract_keywords
+from pipelines.indexer.enrich.keywords import document_frequencies, extract_keywords
 from pipelines.indexer.enrich.language import detect_language
 from pipelines.indexer.enrich.reading import reading_time_minutes, word_count
+from pipelines.normalize.arabic import normalize_text
 
 SEED = (Path(__file__).resolve().parents[1] / "fixtures" / "seed" / "lavrov-shaibani-moscow.txt").read_text(
     encoding="utf-8"
@@ -54,3 +55,25 @@ def test_keywords_of_seed_article() -> None:
 def test_keywords_of_empty_or_numeric_text() -> None:
     assert extract_keywords("") == []
     assert extract_keywords("١٢٣ 456") == []
+
+
+def test_keywords_lead_with_what_the_seed_article_is_about() -> None:
+    top = [normalize_text(k) for k in extract_keywords(SEED)[:6]]
+    # Syria first; Lavrov, al-Shaibani (written شيباني in this article) and Moscow near the top.
+    assert top[0] == "سوريا"
+    assert {"لافروف", "شيباني"} <= set(top)
+
+
+def test_keywords_split_proclitics_only_when_the_bare_word_is_attested() -> None:
+    text = "زيارة إلى موسكو.\nوصل الوزير إلى موسكو، ثم غادر بموسكو إلى ولموسكو وبموسكو. وزير وزير وزير."
+    keywords = extract_keywords(text)
+    assert keywords[0] == "موسكو"  # بموسكو, ولموسكو, وبموسكو count for موسكو
+    assert not any(k.startswith(("بموسكو", "وبموسكو")) for k in keywords)
+    assert "وزير" in keywords  # و is part of this word: زير is no word here
+
+
+def test_keyword_document_frequencies_are_shipped_and_sane() -> None:
+    total, df = document_frequencies()
+    assert total > 30_000
+    assert df["سوريا"] > df["لافروف"] > 0  # a country is in more news than one minister
+    assert all(n <= total for n in df.values())

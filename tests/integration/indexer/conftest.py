@@ -180,6 +180,9 @@ def indexer_env(stack: Any, es: Elasticsearch, tmp_path: Path) -> Iterator[Index
     finally:
         env.stop_all()
         delete_alias_and_indices(es, settings.index_alias)
+        # a reindex leaves the previous index outside the alias
+        for index in es.indices.get(index=f"{settings.index_alias}-*", expand_wildcards="all").body:
+            es.indices.delete(index=index, ignore_unavailable=True)
         admin = make_admin(settings, "test-cleanup")
         try:
             with contextlib.suppress(Exception):  # best-effort cleanup of private topics
