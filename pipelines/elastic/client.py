@@ -11,10 +11,14 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from pipelines.config import Settings
+from pipelines.profile import split_hosts
 
 
 def es_client(settings: Settings, **overrides: Any) -> Elasticsearch:
     """An Elasticsearch client for ``settings.es_url`` with basic auth or an API key and CA certs.
+
+    ``es_url`` may list several nodes, comma-separated: requests go round-robin, and a node that
+    refuses connections is set aside while the others answer (the client's node pool).
 
     ``overrides`` go straight to :class:`~elasticsearch.Elasticsearch` (e.g. ``max_retries=0`` for
     the indexer, which does its own back-off, or ``request_timeout``).
@@ -27,4 +31,4 @@ def es_client(settings: Settings, **overrides: Any) -> Elasticsearch:
     if settings.es_ca_certs:
         options["ca_certs"] = settings.es_ca_certs
     options.update(overrides)
-    return Elasticsearch(settings.es_url, **options)
+    return Elasticsearch(split_hosts(settings.es_url), **options)

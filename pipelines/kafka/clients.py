@@ -22,6 +22,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.record.default_records import DefaultRecordBatchBuilder
 
 from pipelines.config import Settings
+from pipelines.profile import split_hosts
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 
@@ -67,7 +68,7 @@ def client_id(role: str) -> str:
 def common_config(settings: Settings, role: str) -> dict[str, Any]:
     """Connection settings shared by every client: bootstrap, security, SASL, client id."""
     config: dict[str, Any] = {
-        "bootstrap_servers": [s.strip() for s in settings.kafka_bootstrap.split(",") if s.strip()],
+        "bootstrap_servers": split_hosts(settings.kafka_bootstrap),
         "client_id": client_id(role),
         "security_protocol": settings.kafka_security_protocol or "PLAINTEXT",
     }
