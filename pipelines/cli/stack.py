@@ -187,5 +187,7 @@ def _print_elastic(out: Console, settings: Settings) -> bool:
         highlight=False,
     )
     for node, counts in sorted(state.shards.items()):
-        out.print(f"  {node}: {counts['primaries']} primaries, {counts['replicas']} replicas", highlight=False)
+        out.print(
+            f"  {node}: {counts['primaries']} primaries, {counts['replicas']} replicas", highlight=False
+        )
     return state.status != "red"

@@ -283,7 +283,9 @@ def down(
             if live:
                 progress("stopping " + ", ".join(svc.name for svc in live))
             with ThreadPoolExecutor(max_workers=max(1, len(group))) as pool:
-                records = pool.map(lambda svc: process.stop(svc.paths.pid_file, timeout=svc.stop_timeout), group)
+                records = pool.map(
+                    lambda svc: process.stop(svc.paths.pid_file, timeout=svc.stop_timeout), group
+                )
                 for svc, record in zip(group, records, strict=True):
                     if svc.name in current or record is not None:
                         stopped.append((svc.name, record.pid if record else None))
