@@ -94,15 +94,16 @@ def kafka_cluster(settings: Settings, topics: list[str] | None = None, timeout: 
             out.brokers = sorted(b["broker_id"] for b in admin.describe_cluster()["brokers"])
             out.quorum = _quorum(admin.describe_metadata_quorum())
             names = topics if topics is not None else sorted(admin.list_topics())
+            # kafka-python 3 returns the Metadata response's own field names.
             for topic in admin.describe_topics(names) if names else []:
                 for p in topic["partitions"]:
                     out.partitions.append(
                         PartitionState(
-                            topic["topic"],
-                            p["partition"],
-                            p["leader"],
-                            list(p["replicas"]),
-                            list(p["isr"]),
+                            topic["name"],
+                            p["partition_index"],
+                            p["leader_id"],
+                            list(p["replica_nodes"]),
+                            list(p["isr_nodes"]),
                         )
                     )
         except Exception as exc:

@@ -266,11 +266,11 @@ class Workload:
             time.sleep(every)
         return time.monotonic() - began
 
-    def wait_indexing(self, publishing: Publishing, n: int = 50) -> None:
-        """Until the indexer has written ``n`` documents, or half the articles are sent: then both
-        the publisher and the indexer are mid-stream, the moment to kill something."""
+    def wait_indexing(self, publishing: Publishing, n: int = 50, *, or_half_sent: bool = True) -> None:
+        """Until the indexer has written ``n`` documents (or, if ``or_half_sent``, half the articles
+        are sent): then the publisher and the indexer are mid-stream, the moment to kill something."""
         self.wait_for(
-            lambda: self.count() >= n or publishing.sent >= publishing.total // 2,
+            lambda: self.count() >= n or (or_half_sent and publishing.sent >= publishing.total // 2),
             300,
             f"{n} documents indexed",
             every=0.5,
