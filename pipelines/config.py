@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     sources_file: Path = DEFAULT_SOURCES_FILE
 
     # Kafka
-    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_bootstrap: str = "127.0.0.1:9092"  # comma-separated list for a cluster
     kafka_security_protocol: str = "PLAINTEXT"
     kafka_sasl_mechanism: str = ""
     kafka_username: str = ""
@@ -74,10 +74,11 @@ class Settings(BaseSettings):
     topic_dlq: str = "news.dlq.v1"
     topic_enriched: str = "news.articles.enriched.v1"
     articles_partitions: int = 6
-    replication_factor: int = 1
+    replication_factor: int = 0  # 0: by profile (1 single, 3 cluster); see pipelines.stack.profile
+    min_insync_replicas: int = 0  # 0: by profile (1 single, 2 cluster)
 
     # Elasticsearch
-    es_url: str = "http://127.0.0.1:9200"
+    es_url: str = "http://127.0.0.1:9200"  # comma-separated list for a cluster
     es_username: str = ""
     es_password: SecretStr = SecretStr("")
     es_api_key: SecretStr = SecretStr("")
@@ -85,6 +86,7 @@ class Settings(BaseSettings):
     es_client_cert: str = ""  # client certificate (mutual TLS), PEM
     es_client_key: str = ""  # its private key, PEM
     index_alias: str = "news-articles"
+    index_replicas: int = -1  # -1: by profile (template's auto-expand 0-1 single, 1 cluster)
 
     # Local stack (khabar stack up)
     kafka_port: int = 9092
@@ -93,6 +95,11 @@ class Settings(BaseSettings):
     es_transport_port: int = 9300
     java21_home: str = ""  # a JDK 21+ for Elasticsearch; default: newest under /usr/lib/jvm
     java17_home: str = ""  # a JDK 17+ for Kafka; default: java-17 under /usr/lib/jvm, JAVA_HOME, PATH
+    # Cluster mode (issue 17): "single" (1 Kafka + 1 Elasticsearch) or "cluster" (3 + 3 on 127.0.0.1).
+    profile: str = "single"
+    cluster_port_stride: int = 10  # cluster node i (0-based) binds every configured port + i*stride
+    es_heap: str = ""  # JVM heap per Elasticsearch node; "": by profile (1g single, 512m cluster)
+    kafka_heap: str = ""  # JVM heap per Kafka node; "": by profile (768m single, 384m cluster)
 
     # Crawling
     state_url: str = ""  # SQLAlchemy URL; default sqlite under home

@@ -12,7 +12,10 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from pipelines import stack
+from pipelines.config import Settings, get_settings
 from pipelines.errors import StackError
+from pipelines.profile import PROFILES
+from pipelines.stack.cluster import elastic_cluster, kafka_cluster
 
 app = typer.Typer(
     help="Start, stop and inspect the local Kafka and Elasticsearch (no Docker).", no_args_is_help=True
@@ -61,18 +64,36 @@ def _steps() -> Iterator[Callable[[str], None]]:
                 bar.update(tasks[-1], total=1, completed=1)
 
 
+class ProfileName(StrEnum):
+    single = "single"
+    cluster = "cluster"
+
+
 def _names(only: list[Service] | None) -> list[str] | None:
     return [s.value for s in only] if only else None
+
+
+def _settings(profile: ProfileName | None) -> Settings:
+    settings = get_settings()
+    return settings.with_overrides(profile=profile.value) if profile else settings
+
+
+_PROFILE_HELP = (
+    "single: one Kafka and one Elasticsearch; cluster: three of each (the first on the configured "
+    "ports, node i on every port + i * KHABAR_CLUSTER_PORT_STRIDE). Default: KHABAR_PROFILE."
+)
 
 
 @app.command()
 def up(
     only: list[Service] = typer.Option(None, "--only", help="Start only this service (repeatable)."),
+    profile: ProfileName = typer.Option(None, "--profile", help=_PROFILE_HELP),
 ) -> None:
     """Start the servers that are not running and wait until they answer."""
+    settings = _settings(profile)
     try:
         with _steps() as progress:
-            results = stack.up(_names(only), progress=progress)
+            results = stack.up(_names(only), settings=settings, progress=progress)
     except StackError as exc:
         console.print(f"[red]stack up failed[/red]: {exc}", highlight=False)
         raise typer.Exit(1) from exc
@@ -84,13 +105,21 @@ def up(
         )
         table.add_row(r.name, r.address, words[r.action], str(r.pid or "-"), prepare, took)
     Console().print(table)
+    if PROFILES[settings.profile].nodes > 1:
+        found = stack.addresses(settings)
+        console.print(
+            f"clients: KHABAR_PROFILE={settings.profile} KHABAR_KAFKA_BOOTSTRAP={found['kafka']} "
+            f"KHABAR_ES_URL={found['elasticsearch']}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command()
 def down(
     only: list[Service] = typer.Option(None, "--only", help="Stop only this service (repeatable)."),
 ) -> None:
-    """Stop the servers `khabar stack up` started (by pid file; never anything else)."""
+    """Stop the servers `khabar stack up` started, of either profile (by pid file; never anything else)."""
     with _steps() as progress:
         stopped = stack.down(_names(only), progress=progress)
     for name, pid in stopped:
@@ -100,9 +129,13 @@ def down(
 @app.command()
 def status(
     only: list[Service] = typer.Option(None, "--only", help="Show only this service (repeatable)."),
+    profile: ProfileName = typer.Option(None, "--profile", help=_PROFILE_HELP),
 ) -> None:
-    """What runs: pid (if khabar started it), address, health. Exit 1 if a service is not healthy."""
-    rows = stack.status(_names(only))
+    """What runs: pid (if khabar started it), address, health; in the cluster profile also the
+    Kafka quorum, under-replicated partitions and Elasticsearch shard allocation. Exit 1 if a
+    server is not healthy (or a cluster is red / short of replicas)."""
+    settings = _settings(profile)
+    rows = stack.status(_names(only), settings=settings)
     table = Table("service", "address", "healthy", "pid", "owner")
     for s in rows:
         healthy = "[green]yes[/green]" if s.healthy else "[red]no[/red]"
@@ -111,5 +144,50 @@ def status(
     out.print(table)
     for s in rows:
         out.print(f"{s.name} log: {s.log_file}", highlight=False, soft_wrap=True)
-    if not all(s.healthy for s in rows):
+    ok = all(s.healthy for s in rows)
+    if PROFILES[settings.profile].nodes > 1:
+        kinds = {s.kind for s in rows}
+        clients = stack.cluster_settings(settings)
+        if "kafka" in kinds:
+            ok = _print_kafka(out, clients) and ok
+        if "elasticsearch" in kinds:
+            ok = _print_elastic(out, clients) and ok
+    if not ok:
         raise typer.Exit(1)
+
+
+def _print_kafka(out: Console, settings: Settings) -> bool:
+    state = kafka_cluster(settings)
+    if state.quorum is None:
+        out.print(f"[red]Kafka cluster: no answer[/red] ({state.error})", highlight=False)
+        return False
+    q = state.quorum
+    lagging = f", lagging: {q.lagging}" if q.lagging else ""
+    out.print(
+        f"Kafka: brokers {state.brokers}; controller quorum voters {q.voters}, "
+        f"leader {q.leader_id} (epoch {q.leader_epoch}){lagging}",
+        highlight=False,
+    )
+    under = state.under_replicated
+    out.print(f"Kafka: {len(state.partitions)} partitions, {len(under)} under-replicated", highlight=False)
+    for p in under[:20]:
+        out.print(f"  {p.topic}-{p.partition}: replicas {p.replicas}, in sync {p.isr}", highlight=False)
+    return not under and not state.error
+
+
+def _print_elastic(out: Console, settings: Settings) -> bool:
+    state = elastic_cluster(settings)
+    if state.error:
+        out.print(f"[red]Elasticsearch cluster: no answer[/red] ({state.error})", highlight=False)
+        return False
+    colour = {"green": "green", "yellow": "yellow"}.get(state.status, "red")
+    out.print(
+        f"Elasticsearch: [{colour}]{state.status}[/{colour}], {state.nodes} nodes, master {state.master}, "
+        f"{state.unassigned} unassigned shards",
+        highlight=False,
+    )
+    for node, counts in sorted(state.shards.items()):
+        out.print(
+            f"  {node}: {counts['primaries']} primaries, {counts['replicas']} replicas", highlight=False
+        )
+    return state.status != "red"

@@ -11,10 +11,14 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from pipelines.config import Settings
+from pipelines.profile import split_hosts
 
 
 def es_client(settings: Settings, **overrides: Any) -> Elasticsearch:
     """An Elasticsearch client for ``settings.es_url`` with basic auth or an API key and CA certs.
+
+    ``es_url`` may list several nodes, comma-separated: requests go round-robin, and a node that
+    refuses connections is set aside while the others answer (the client's node pool).
 
     ``overrides`` go straight to :class:`~elasticsearch.Elasticsearch` (e.g. ``max_retries=0`` for
     the indexer, which does its own back-off, or ``request_timeout``).
@@ -30,4 +34,4 @@ def es_client(settings: Settings, **overrides: Any) -> Elasticsearch:
         options["client_cert"] = settings.es_client_cert
         options["client_key"] = settings.es_client_key or None
     options.update(overrides)
-    return Elasticsearch(settings.es_url, **options)
+    return Elasticsearch(split_hosts(settings.es_url), **options)

@@ -64,6 +64,7 @@ from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundErro
 from pipelines.config import Settings
 from pipelines.elastic.aliases import load_rules
 from pipelines.errors import IndexingError
+from pipelines.profile import index_replicas
 from pipelines.resources import shipped
 
 TEMPLATE_FILE = shipped("schemas", "index-template.json")
@@ -93,6 +94,11 @@ def template_body(settings: Settings) -> dict[str, Any]:
     """The template for ``settings.index_alias``: patterns ``<alias>-*`` (tests use their own alias)."""
     body = copy.deepcopy(load_template())
     body["index_patterns"] = [f"{settings.index_alias}-*"]
+    replicas = index_replicas(settings)
+    if replicas is not None:  # the cluster profile: a fixed replica count instead of auto-expand
+        index = body["template"]["settings"]["index"]
+        index["auto_expand_replicas"] = False
+        index["number_of_replicas"] = replicas
     # Elasticsearch returns a stored template reformatted (settings flattened to strings), so the
     # template carries a hash of what we sent: setup compares hashes, not documents.
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")

@@ -23,6 +23,7 @@ from kafka.record.default_records import DefaultRecordBatchBuilder
 
 from pipelines.config import Settings
 from pipelines.kafka import events
+from pipelines.profile import split_hosts
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 
@@ -69,7 +70,7 @@ def common_config(settings: Settings, role: str) -> dict[str, Any]:
     """Connection settings shared by every client: bootstrap, security, SASL (PLAIN or SCRAM: the
     same username/password options in kafka-python), TLS files, client id."""
     config: dict[str, Any] = {
-        "bootstrap_servers": [s.strip() for s in settings.kafka_bootstrap.split(",") if s.strip()],
+        "bootstrap_servers": split_hosts(settings.kafka_bootstrap),
         "client_id": client_id(role),
         "security_protocol": settings.kafka_security_protocol or "PLAINTEXT",
         # A broker that is down is reported within seconds, not after kafka-python's 30 s.

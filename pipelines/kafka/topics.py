@@ -17,6 +17,7 @@ from kafka.errors import TopicAlreadyExistsError
 
 from pipelines.config import Settings
 from pipelines.kafka.clients import make_admin
+from pipelines.profile import min_insync_replicas, replication_factor
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +44,12 @@ class TopicSpec(TopicShape):
 
 def topic_specs(settings: Settings) -> list[TopicSpec]:
     """The four khabar topics, sized and retained from settings."""
-    rf = settings.replication_factor
+    rf = replication_factor(settings)
     common = {
         "compression.type": "zstd",  # broker keeps zstd batches from our producers as they are
         "max.message.bytes": str(settings.kafka_max_message_bytes),
-        # With 3 replicas, acks=all then means 2 copies; a single local broker needs 1.
-        "min.insync.replicas": str(max(1, min(2, rf - 1))),
+        # With 3 replicas (cluster profile) acks=all then means 2 copies; a single broker needs 1.
+        "min.insync.replicas": str(min_insync_replicas(settings)),
     }
     return [
         TopicSpec(

@@ -106,7 +106,7 @@ def run_demo(
 
     with step("stack", "Local Kafka and Elasticsearch") as say:
         report.stack = stack.ensure_up(settings=settings, progress=say)
-        addresses = {s.name: s.address for s in stack.services(settings=settings)}
+        addresses = stack.addresses(settings)
         settings = settings.with_overrides(
             kafka_bootstrap=addresses.get("kafka", settings.kafka_bootstrap),
             es_url=addresses.get("elasticsearch", settings.es_url),

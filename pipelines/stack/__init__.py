@@ -3,6 +3,10 @@
 ``up`` starts what is not running yet and waits until each answers real requests; ``down`` stops
 exactly the processes ``up`` started (by pid file); ``status`` says what runs. A server that some
 other program already serves healthily on the configured port is used as is and never stopped.
+
+``Settings.profile`` says how many: "single" (one Kafka, one Elasticsearch) or "cluster" (three of
+each, see :mod:`pipelines.profile`); ``up`` also starts a cluster node that died, and ``down`` stops
+the servers of either profile that khabar started under this home.
 """
 
 from __future__ import annotations
@@ -11,10 +15,12 @@ import contextlib
 import fcntl
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from pipelines.config import Settings, get_settings
 from pipelines.errors import StackError
+from pipelines.profile import PROFILES, profile
 from pipelines.stack import process
 from pipelines.stack.elastic import ElasticService
 from pipelines.stack.kafka import KafkaService
@@ -28,6 +34,8 @@ __all__ = [
     "LocalService",
     "ServiceStatus",
     "StartResult",
+    "addresses",
+    "cluster_settings",
     "down",
     "ensure_up",
     "services",
@@ -52,6 +60,7 @@ class StartResult:
 @dataclass(frozen=True)
 class ServiceStatus:
     name: str
+    kind: str
     address: str
     port: int
     pid: int | None  # set when khabar's pid file points at a live process of ours
@@ -65,13 +74,39 @@ class ServiceStatus:
         return "external" if self.healthy else "-"
 
 
-def services(names: Iterable[str] | None = None, settings: Settings | None = None) -> list[LocalService]:
+def _nodes(settings: Settings, nodes: int) -> list[LocalService]:
+    return [cls(settings, node, nodes) for cls in SERVICES.values() for node in range(nodes)]
+
+
+def services(
+    names: Iterable[str] | None = None, settings: Settings | None = None, *, nodes: int | None = None
+) -> list[LocalService]:
+    """The servers of the profile (or of ``nodes`` per kind); ``names`` are kinds ("kafka") or
+    servers ("kafka-2")."""
     settings = settings or get_settings()
-    wanted = list(names) if names else list(SERVICES)
-    unknown = [n for n in wanted if n not in SERVICES]
+    every = _nodes(settings, profile(settings).nodes if nodes is None else nodes)
+    if not names:
+        return every
+    wanted = list(names)
+    known = set(SERVICES) | {svc.name for svc in every}
+    unknown = [n for n in wanted if n not in known]
     if unknown:
-        raise StackError(f"unknown service(s) {unknown}; known: {list(SERVICES)}", reason="unknown_service")
-    return [SERVICES[n](settings) for n in wanted]
+        raise StackError(f"unknown service(s) {unknown}; known: {sorted(known)}", reason="unknown_service")
+    return [svc for svc in every if svc.kind in wanted or svc.name in wanted]
+
+
+def addresses(settings: Settings | None = None) -> dict[str, str]:
+    """kind -> what clients are given: comma-separated bootstrap servers / Elasticsearch URLs."""
+    out: dict[str, list[str]] = {}
+    for svc in services(settings=settings):
+        out.setdefault(svc.kind, []).append(svc.address)
+    return {kind: ",".join(found) for kind, found in out.items()}
+
+
+def cluster_settings(settings: Settings) -> Settings:
+    """``settings`` with the clients pointed at every server of the profile."""
+    found = addresses(settings)
+    return settings.with_overrides(kafka_bootstrap=found["kafka"], es_url=found["elasticsearch"])
 
 
 @contextlib.contextmanager
@@ -228,14 +263,32 @@ def ensure_up(
 def down(
     names: Iterable[str] | None = None, *, settings: Settings | None = None, progress: Progress = _quiet
 ) -> list[tuple[str, int | None]]:
-    """Stop the services ``up`` started (by pid file); returns (name, stopped pid or None)."""
+    """Stop the services ``up`` started (by pid file), of whichever profile; returns (name,
+    stopped pid or None) for the current profile's servers and any other server that was stopped.
+
+    Elasticsearch goes first (it may still flush), then Kafka. The nodes of one kind are stopped
+    together: stopped one after the other, the last KRaft node would wait for a quorum that is gone.
+    """
     settings = settings or get_settings()
+    current = {svc.name for svc in services(names, settings)}
+    candidates: dict[str, LocalService] = {}
+    for p in PROFILES.values():
+        for svc in services(names, settings, nodes=p.nodes):
+            candidates.setdefault(svc.name, svc)
     stopped: list[tuple[str, int | None]] = []
     with _locked(settings, progress):
-        for svc in reversed(services(names, settings)):
-            progress(f"stopping {svc.name}")
-            record = process.stop(svc.paths.pid_file, timeout=svc.stop_timeout)
-            stopped.append((svc.name, record.pid if record else None))
+        for kind in reversed(SERVICES):
+            group = [svc for svc in candidates.values() if svc.kind == kind]
+            live = [svc for svc in group if process.alive_from_pid_file(svc.paths.pid_file)]
+            if live:
+                progress("stopping " + ", ".join(svc.name for svc in live))
+            with ThreadPoolExecutor(max_workers=max(1, len(group))) as pool:
+                records = pool.map(
+                    lambda svc: process.stop(svc.paths.pid_file, timeout=svc.stop_timeout), group
+                )
+                for svc, record in zip(group, records, strict=True):
+                    if svc.name in current or record is not None:
+                        stopped.append((svc.name, record.pid if record else None))
     return stopped
 
 
@@ -246,6 +299,7 @@ def status(names: Iterable[str] | None = None, *, settings: Settings | None = No
         out.append(
             ServiceStatus(
                 name=svc.name,
+                kind=svc.kind,
                 address=svc.address,
                 port=svc.port,
                 pid=record.pid if record else None,

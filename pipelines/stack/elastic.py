@@ -2,7 +2,9 @@
 
 Contract with the launcher: ``mvn package`` builds ``target/khabar-es-local.jar`` and
 ``target/lib/*.jar``; ``khabar.local.EsMain --home DIR --http-port P --transport-port T`` starts a
-single-node cluster and prints ``KHABAR-ES-READY http://127.0.0.1:<port>`` once it serves.
+single-node cluster and prints ``KHABAR-ES-READY http://127.0.0.1:<port>`` once it serves. In the
+cluster profile each of three nodes also gets ``--node-name``, ``--seed-hosts`` (every node's
+transport address) and ``--initial-master-nodes`` (all three names: every node is master-eligible).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from pipelines.errors import StackError
+from pipelines.profile import es_heap
 from pipelines.stack import maven
 from pipelines.stack.service import LocalService, Progress
 
@@ -26,19 +29,25 @@ def _get(url: str, timeout: float) -> tuple[int, dict[str, str], bytes]:
         return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
 
 
+CLUSTER_NAME = "khabar-local"
+
+
 class ElasticService(LocalService):
-    name = "elasticsearch"
+    kind = "elasticsearch"
     start_timeout = 180.0  # first start on 2 cores: JIT-cold node plus cluster election
     stop_timeout = 30.0
     port_settings = ("KHABAR_ES_PORT", "KHABAR_ES_TRANSPORT_PORT")
 
     @property
     def port(self) -> int:
-        return self.settings.es_port
+        return self.shifted(self.settings.es_port)
 
     @property
     def transport_port(self) -> int:
-        return self.settings.es_transport_port
+        return self.shifted(self.settings.es_transport_port)
+
+    def node_name(self, node: int | None = None) -> str:
+        return f"{CLUSTER_NAME}-{(self.node if node is None else node) + 1}"
 
     @property
     def ports(self) -> list[int]:
@@ -87,10 +96,20 @@ class ElasticService(LocalService):
 
     def command(self) -> list[str]:
         classpath = f"{self.jar}:{self.paths.target / 'lib' / '*'}"
+        heap = es_heap(self.settings)
+        cluster: list[str] = []
+        if self.nodes > 1:
+            transport = self.settings.es_transport_port
+            cluster = [
+                "--seed-hosts",
+                ",".join(f"{self.host}:{self.shifted(transport, n)}" for n in range(self.nodes)),
+                "--initial-master-nodes",
+                ",".join(self.node_name(n) for n in range(self.nodes)),
+            ]
         return [
             str(self._java_home() / "bin" / "java"),
-            "-Xms1g",
-            "-Xmx1g",
+            f"-Xms{heap}",
+            f"-Xmx{heap}",
             "--enable-native-access=ALL-UNNAMED",
             "-Dio.netty.noUnsafe=true",
             "-cp",
@@ -102,4 +121,9 @@ class ElasticService(LocalService):
             str(self.port),
             "--transport-port",
             str(self.transport_port),
+            "--cluster-name",
+            CLUSTER_NAME,
+            "--node-name",
+            self.node_name(),
+            *cluster,
         ]

@@ -41,9 +41,12 @@ class ServicePaths:
         return self.project / "target"
 
 
-def service_paths(settings: Settings, name: str) -> ServicePaths:
+def service_paths(settings: Settings, name: str, project: str | None = None) -> ServicePaths:
+    """``name`` is the server ("kafka", "kafka-2"...), ``project`` its Maven project (default ``name``)."""
     home = Path(settings.home).resolve()
-    return ServicePaths(name=name, project=INFRA_LOCAL / name, home=home / name, run_dir=home / "run")
+    return ServicePaths(
+        name=name, project=INFRA_LOCAL / (project or name), home=home / name, run_dir=home / "run"
+    )
 
 
 def lock_file(settings: Settings) -> Path:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipelines.config import Settings
+from pipelines.profile import profile
 from pipelines.stack.paths import ServicePaths, service_paths
 
 #: Reports a long step to the user ("resolving Kafka jars"...).
@@ -14,9 +15,15 @@ Progress = Callable[[str], None]
 
 
 class LocalService(ABC):
-    """One JVM server on 127.0.0.1, started detached and tracked by its pid file."""
+    """One JVM server on 127.0.0.1, started detached and tracked by its pid file.
 
-    name: str
+    In the cluster profile there are ``nodes`` of each kind: node 0 binds the configured ports and
+    is named like the kind ("kafka-1"...), node i binds every port + ``i * cluster_port_stride``.
+    The single profile's one server keeps the plain name ("kafka"), its folder and its pid file.
+    """
+
+    #: "kafka" or "elasticsearch": what ``--only`` selects
+    kind: str
     host = "127.0.0.1"
     #: seconds ``up`` waits for the server to become healthy
     start_timeout: float = 90.0
@@ -25,9 +32,16 @@ class LocalService(ABC):
     #: the environment variables that move its ports, for error messages
     port_settings: tuple[str, ...] = ()
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, node: int = 0, nodes: int | None = None) -> None:
         self.settings = settings
-        self.paths: ServicePaths = service_paths(settings, self.name)
+        self.node = node
+        self.nodes = profile(settings).nodes if nodes is None else nodes
+        self.name = self.kind if self.nodes == 1 else f"{self.kind}-{node + 1}"
+        self.paths: ServicePaths = service_paths(settings, self.name, project=self.kind)
+
+    def shifted(self, port: int, node: int | None = None) -> int:
+        """``port`` as node ``node`` (default: this one) binds it."""
+        return port + (self.node if node is None else node) * self.settings.cluster_port_stride
 
     @property
     @abstractmethod

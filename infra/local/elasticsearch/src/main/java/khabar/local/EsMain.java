@@ -19,6 +19,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -31,14 +32,28 @@ import java.util.concurrent.TimeUnit;
  *   khabar.local.EsMain --home DIR --http-port 9200 --transport-port 9300 [--cluster-name khabar-local]
  * </pre>
  *
- * Binds 127.0.0.1 only, single-node discovery, no security. Data in DIR/data, logs in DIR/logs
+ * Binds 127.0.0.1 only, no security; single-node discovery unless --seed-hosts names the peers of a
+ * cluster (then --initial-master-nodes lists the master-eligible node names for its first start). Data in DIR/data, logs in DIR/logs
  * (and on stdout). Prints {@code KHABAR-ES-READY http://127.0.0.1:PORT} once HTTP is bound and
  * the node has elected itself; closes the node on SIGTERM.
  */
 public final class EsMain {
     static final List<Class<? extends Plugin>> PLUGINS = List.of(Netty4Plugin.class, RootPlugin.class, KhabarAnalysisPlugin.class);
 
-    record Options(Path home, int httpPort, int transportPort, String clusterName) {}
+    /**
+     * Without {@code seedHosts} the node is a single-node cluster; with them (a cluster node) it
+     * discovers its peers there and, on the cluster's very first start, elects a master among
+     * {@code initialMasterNodes} (node names).
+     */
+    record Options(
+        Path home,
+        int httpPort,
+        int transportPort,
+        String clusterName,
+        String nodeName,
+        List<String> seedHosts,
+        List<String> initialMasterNodes
+    ) {}
 
     public static void main(String[] args) throws Exception {
         Options options;
@@ -48,6 +63,7 @@ public final class EsMain {
             System.err.println("error: " + e.getMessage());
             System.err.println(
                 "usage: EsMain --home DIR --http-port PORT --transport-port PORT [--cluster-name NAME]"
+                    + " [--node-name NAME] [--seed-hosts HOST:PORT,...] [--initial-master-nodes NAME,...]"
             );
             System.exit(2);
             return;
@@ -138,21 +154,28 @@ public final class EsMain {
 
     static Settings settings(Options o) {
         Path home = o.home();
-        return Settings.builder()
+        Settings.Builder builder = Settings.builder()
             .put("cluster.name", o.clusterName())
-            .put("node.name", o.clusterName() + "-1")
+            .put("node.name", o.nodeName())
             .put("path.home", home.toString())
             .put("path.data", home.resolve("data").toString())
             .put("path.logs", home.resolve("logs").toString())
             .put("network.host", "127.0.0.1")
             .put("http.port", o.httpPort())
             .put("transport.port", o.transportPort())
-            .put("discovery.type", "single-node")
             // A dev laptop or CI box can be nearly full; don't turn indices read-only on disk watermarks.
             .put("cluster.routing.allocation.disk.threshold_enabled", false)
             // With a 1 GiB heap the real-memory breaker trips on GC noise; count reserved bytes only.
-            .put("indices.breaker.total.use_real_memory", false)
-            .build();
+            .put("indices.breaker.total.use_real_memory", false);
+        if (o.seedHosts().isEmpty()) {
+            builder.put("discovery.type", "single-node");
+        } else {
+            // Every node is master-eligible (the default roles); the bootstrap list is only read
+            // while the cluster has never formed, so it can stay on later starts.
+            builder.putList("discovery.seed_hosts", o.seedHosts());
+            builder.putList("cluster.initial_master_nodes", o.initialMasterNodes());
+        }
+        return builder.build();
     }
 
     static Options parse(String[] args) {
@@ -160,6 +183,9 @@ public final class EsMain {
         int httpPort = 9200;
         int transportPort = 9300;
         String clusterName = "khabar-local";
+        String nodeName = null;
+        List<String> seedHosts = List.of();
+        List<String> initialMasterNodes = List.of();
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (i + 1 >= args.length) {
@@ -171,13 +197,31 @@ public final class EsMain {
                 case "--http-port" -> httpPort = port(flag, value);
                 case "--transport-port" -> transportPort = port(flag, value);
                 case "--cluster-name" -> clusterName = value;
+                case "--node-name" -> nodeName = value;
+                case "--seed-hosts" -> seedHosts = list(value);
+                case "--initial-master-nodes" -> initialMasterNodes = list(value);
                 default -> throw new IllegalArgumentException("unknown option " + flag);
             }
         }
         if (home == null) {
             throw new IllegalArgumentException("--home is required");
         }
-        return new Options(home, httpPort, transportPort, clusterName);
+        if (seedHosts.isEmpty() != initialMasterNodes.isEmpty()) {
+            throw new IllegalArgumentException("--seed-hosts and --initial-master-nodes go together");
+        }
+        return new Options(
+            home,
+            httpPort,
+            transportPort,
+            clusterName,
+            nodeName == null ? clusterName + "-1" : nodeName,
+            seedHosts,
+            initialMasterNodes
+        );
+    }
+
+    private static List<String> list(String value) {
+        return Arrays.stream(value.split(",")).map(String::trim).filter(s -> s.isEmpty() == false).toList();
     }
 
     private static int port(String flag, String value) {
