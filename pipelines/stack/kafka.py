@@ -50,7 +50,7 @@ class KafkaService(LocalService):
 
     @property
     def ports(self) -> list[int]:
-        return [self.port, self.controller_port, kafka_security.secure_port(self.settings)]
+        return [self.port, self.controller_port, self.shifted(kafka_security.secure_port(self.settings))]
 
     @property
     def address(self) -> str:

@@ -4,7 +4,8 @@ and ACLs (StandardAuthorizer, KRaft) so each role may only do its job.
 - ``scraper`` may write (and describe) the articles, pages and DLQ topics;
 - ``indexer`` may read articles (in its consumer group) and write the DLQ.
 
-The listener is ``127.0.0.1:<kafka_port + 10>`` (:func:`secure_port`). The PLAINTEXT listener and
+The listener is ``127.0.0.1:<kafka_port + 5>`` (:func:`secure_port`; each node of the cluster profile
+shifts it by the stride like its other ports, so 5 stays clear of the next node's broker port). The PLAINTEXT listener and
 the controller stay as they were for the tests and the stack's own tooling: their principal
 (``User:ANONYMOUS``) is a super user, so ACLs bind only clients of the SASL_SSL listener. Users
 and passwords (random, made on first start) are in ``<home>/tls/users.json`` (mode 0600).
@@ -29,11 +30,12 @@ if TYPE_CHECKING:
     from pipelines.stack.kafka import KafkaService
 
 MECHANISM = "SCRAM-SHA-512"
-SECURE_PORT_OFFSET = 10
+SECURE_PORT_OFFSET = 5
 ROLES = ("scraper", "indexer")
 
 
 def secure_port(settings: Settings) -> int:
+    """The first node's SASL_SSL port (the one clients bootstrap from)."""
     return settings.kafka_port + SECURE_PORT_OFFSET
 
 
@@ -84,7 +86,7 @@ def listener_properties(service: KafkaService) -> dict[str, str]:
     """What server.properties needs for the SASL_SSL listener and the authorizer."""
     settings, host = service.settings, service.host
     keystore = prepare_tls(settings)
-    port = secure_port(settings)
+    port = service.shifted(secure_port(settings))
     return {
         "listeners": f"PLAINTEXT://{host}:{service.port},CONTROLLER://{host}:{service.controller_port},"
         f"SASL_SSL://{host}:{port}",

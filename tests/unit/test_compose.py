@@ -38,9 +38,6 @@ COMPOSE_FILE = COMPOSE_DIR / "docker-compose.yml"
 SCHEMA_FILE = PROJECT_ROOT / "tests" / "fixtures" / "compose-spec" / "compose-spec.json"
 ES_DIR = COMPOSE_DIR / "elasticsearch"
 
-# Settings the compose file sets that the cluster helper (issue 17) is adding to pipelines/config.py.
-# Once they are Settings fields this set can go (the check then holds without it).
-PENDING_SETTINGS = {"min_insync_replicas", "index_replicas"}
 
 # Ports the images listen on by default (not configured in the compose file).
 IMAGE_PORTS = {
@@ -368,7 +365,7 @@ def python_problems() -> list[str]:
 
 
 def settings_problems(m: Model) -> list[str]:
-    known = {f"KHABAR_{name.upper()}" for name in settings_fields() | PENDING_SETTINGS} | cli_envvars()
+    known = {f"KHABAR_{name.upper()}" for name in settings_fields()} | cli_envvars()
     problems = []
     for name, svc in m.doc["services"].items():
         for key in environment(svc):

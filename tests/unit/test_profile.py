@@ -47,13 +47,15 @@ def test_an_unknown_profile_is_a_clear_error() -> None:
 def test_cluster_nodes_keep_the_first_ports_and_stride_the_others() -> None:
     nodes = {svc.name: svc.ports for svc in stack.services(settings=CLUSTER)}
     assert nodes == {
-        "kafka-1": [20301, 20302],
-        "kafka-2": [20311, 20312],
-        "kafka-3": [20321, 20322],
+        "kafka-1": [20301, 20302, 20306],  # broker, controller, SASL_SSL listener
+        "kafka-2": [20311, 20312, 20316],
+        "kafka-3": [20321, 20322, 20326],
         "elasticsearch-1": [20303, 20304],
         "elasticsearch-2": [20313, 20314],
         "elasticsearch-3": [20323, 20324],
     }
+    every = [port for ports in nodes.values() for port in ports]
+    assert len(every) == len(set(every)), "two servers of the cluster would bind the same port"
     assert stack.addresses(CLUSTER) == {
         "kafka": "127.0.0.1:20301,127.0.0.1:20311,127.0.0.1:20321",
         "elasticsearch": "http://127.0.0.1:20303,http://127.0.0.1:20313,http://127.0.0.1:20323",
@@ -75,7 +77,9 @@ def test_kafka_nodes_share_a_static_three_voter_quorum() -> None:
     )
     assert props["node.id"] == "2"
     assert props["controller.quorum.voters"] == "1@127.0.0.1:20302,2@127.0.0.1:20312,3@127.0.0.1:20322"
-    assert props["listeners"] == "PLAINTEXT://127.0.0.1:20311,CONTROLLER://127.0.0.1:20312"
+    assert props["listeners"] == (
+        "PLAINTEXT://127.0.0.1:20311,CONTROLLER://127.0.0.1:20312,SASL_SSL://127.0.0.1:20316"
+    )
     assert (props["offsets.topic.replication.factor"], props["min.insync.replicas"]) == ("3", "2")
     single = stack.services(["kafka"], settings=Settings())[0].server_properties()
     assert "controller.quorum.bootstrap.servers=127.0.0.1:9093" in single
