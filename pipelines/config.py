@@ -69,9 +69,17 @@ class Settings:
     es_transport_port: int = 9300
     java21_home: str = ""  # a JDK 21+ for Elasticsearch; default: newest under /usr/lib/jvm
     java17_home: str = ""  # a JDK 17+ for Kafka; default: java-17 under /usr/lib/jvm, JAVA_HOME, PATH
+    # Local Airflow in production shape (khabar stack up --airflow)
+    postgres_port: int = 5433
+    postgres_bin: str = ""  # folder with initdb/postgres; default: newest /usr/lib/postgresql/*/bin
+    redis_port: int = 6380
+    airflow_api_port: int = 8081
+    airflow_dags_folder: str = ""  # default: the project's dags/
 
     # Crawling
     state_url: str = ""  # SQLAlchemy URL; default sqlite under home
+    # A page fetched this recently is not fetched again by any worker (0: re-check every run)
+    fetch_fresh_seconds: float = 0.0
     user_agent: str = "khabar/0.1 (+https://github.com/khabar-news/khabar; Arabic news indexer)"
     min_delay_seconds: float = 1.0
     connect_timeout: float = 10.0

@@ -15,14 +15,13 @@ from pipelines import stack
 from pipelines.errors import StackError
 
 app = typer.Typer(
-    help="Start, stop and inspect the local Kafka and Elasticsearch (no Docker).", no_args_is_help=True
+    help="Start, stop and inspect the local Kafka and Elasticsearch, and Airflow with --airflow (no Docker).",
+    no_args_is_help=True,
 )
 console = Console(stderr=True)
 
 
-class Service(StrEnum):
-    kafka = "kafka"
-    elasticsearch = "elasticsearch"
+Service = StrEnum("Service", {name: name for name in stack.SERVICES})
 
 
 @contextlib.contextmanager
@@ -68,11 +67,18 @@ def _names(only: list[Service] | None) -> list[str] | None:
 @app.command()
 def up(
     only: list[Service] = typer.Option(None, "--only", help="Start only this service (repeatable)."),
+    airflow: bool = typer.Option(
+        False,
+        "--airflow",
+        help="Also Airflow in production shape: PostgreSQL, Redis, API server, scheduler, DAG processor, "
+        "triggerer and two Celery workers.",
+    ),
 ) -> None:
     """Start the servers that are not running and wait until they answer."""
     try:
         with _steps() as progress:
-            results = stack.up(_names(only), progress=progress)
+            start = stack.up_airflow if airflow else stack.up
+            results = start(_names(only), progress=progress)
     except StackError as exc:
         console.print(f"[red]stack up failed[/red]: {exc}", highlight=False)
         raise typer.Exit(1) from exc

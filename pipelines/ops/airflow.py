@@ -7,13 +7,19 @@ variables (:meth:`Settings.from_env`) stay in force. Secrets are never logged.
 Connection fields used:
 
 ``khabar_kafka``
-    host + port (or extra ``bootstrap_servers``, comma separated, for several brokers),
-    login + password (SASL), extra ``security_protocol`` and ``sasl_mechanism``
+    khabar's own fields: host + port (or extra ``bootstrap_servers``, comma separated, for several
+    brokers), login + password (SASL), extra ``security_protocol`` and ``sasl_mechanism``
     (defaults with a login: ``SASL_PLAINTEXT`` and ``PLAIN``).
+    Or the Kafka provider's convention (conn type ``kafka``): the extras are librdkafka settings,
+    ``bootstrap.servers``, ``security.protocol``, ``sasl.mechanism`` (or ``sasl.mechanisms``),
+    ``sasl.username``, ``sasl.password``; host, port and login are then not needed.
 ``khabar_elasticsearch``
     host (a full URL, or a host name with port; scheme from extra ``scheme``, the schema field
     or the connection type when ``http``/``https``),
-    login + password, extra ``api_key`` and ``ca_certs``.
+    login + password, extra ``api_key`` and ``ca_certs``. The Elasticsearch provider's
+    convention (conn type ``elasticsearch``, the scheme in the schema field, e.g.
+    ``elasticsearch://user:pass@host:9200/https``) reads the same way; its extra
+    ``use_ssl: true`` also means https.
 """
 
 from __future__ import annotations
@@ -98,7 +104,7 @@ def kafka_overrides(conn: ConnectionLike) -> dict[str, Any]:
     """Settings fields taken from a ``khabar_kafka`` connection (only those it sets)."""
     extra = _extra(conn)
     out: dict[str, Any] = {}
-    bootstrap = extra.get("bootstrap_servers")
+    bootstrap = extra.get("bootstrap_servers") or extra.get("bootstrap.servers")
     if bootstrap:
         out["kafka_bootstrap"] = bootstrap if isinstance(bootstrap, str) else ",".join(bootstrap)
     elif conn.host:
@@ -108,10 +114,21 @@ def kafka_overrides(conn: ConnectionLike) -> dict[str, Any]:
         out["kafka_password"] = conn.password or ""
         out["kafka_security_protocol"] = "SASL_PLAINTEXT"
         out["kafka_sasl_mechanism"] = "PLAIN"
-    if extra.get("security_protocol"):
-        out["kafka_security_protocol"] = str(extra["security_protocol"])
-    if extra.get("sasl_mechanism"):
-        out["kafka_sasl_mechanism"] = str(extra["sasl_mechanism"])
+    # The Kafka provider's librdkafka-style extras (dotted keys).
+    if extra.get("sasl.username"):
+        out["kafka_username"] = str(extra["sasl.username"])
+        out["kafka_password"] = str(extra.get("sasl.password") or "")
+        out.setdefault("kafka_security_protocol", "SASL_PLAINTEXT")
+        out.setdefault("kafka_sasl_mechanism", "PLAIN")
+    for key, field in (
+        ("security_protocol", "kafka_security_protocol"),
+        ("security.protocol", "kafka_security_protocol"),
+        ("sasl_mechanism", "kafka_sasl_mechanism"),
+        ("sasl.mechanisms", "kafka_sasl_mechanism"),
+        ("sasl.mechanism", "kafka_sasl_mechanism"),
+    ):
+        if extra.get(key):
+            out[field] = str(extra[key])
     return out
 
 
@@ -124,7 +141,8 @@ def es_overrides(conn: ConnectionLike) -> dict[str, Any]:
         out["es_url"] = host.rstrip("/")
     elif host:
         # URI-style connections (http://host:9200) carry the scheme as conn_type.
-        candidates = (extra.get("scheme"), conn.schema, getattr(conn, "conn_type", None))
+        use_ssl = "https" if str(extra.get("use_ssl", "")).lower() in ("true", "1") else None
+        candidates = (extra.get("scheme"), conn.schema, getattr(conn, "conn_type", None), use_ssl)
         scheme = next((c for c in candidates if c in ("http", "https")), "http")
         out["es_url"] = f"{scheme}://{host}:{conn.port or 9200}"
     if conn.login:

@@ -16,14 +16,22 @@ from dataclasses import dataclass, field
 from pipelines.config import Settings, get_settings
 from pipelines.errors import StackError
 from pipelines.stack import process
+from pipelines.stack.airflow import AIRFLOW_SERVICES, BACKING, PROCESSES
 from pipelines.stack.elastic import ElasticService
 from pipelines.stack.kafka import KafkaService
 from pipelines.stack.paths import lock_file
 from pipelines.stack.service import LocalService, Progress
 
-SERVICES: dict[str, type[LocalService]] = {"kafka": KafkaService, "elasticsearch": ElasticService}
+SERVICES: dict[str, type[LocalService]] = {
+    "kafka": KafkaService,
+    "elasticsearch": ElasticService,
+    **AIRFLOW_SERVICES,
+}
+#: What ``up`` starts when no names are given; ``up --airflow`` adds :data:`AIRFLOW_SERVICES`.
+DEFAULT_SERVICES = ("kafka", "elasticsearch")
 
 __all__ = [
+    "DEFAULT_SERVICES",
     "SERVICES",
     "LocalService",
     "ServiceStatus",
@@ -33,6 +41,7 @@ __all__ = [
     "services",
     "status",
     "up",
+    "up_airflow",
 ]
 
 
@@ -67,7 +76,7 @@ class ServiceStatus:
 
 def services(names: Iterable[str] | None = None, settings: Settings | None = None) -> list[LocalService]:
     settings = settings or get_settings()
-    wanted = list(names) if names else list(SERVICES)
+    wanted = list(names) if names else list(DEFAULT_SERVICES)
     unknown = [n for n in wanted if n not in SERVICES]
     if unknown:
         raise StackError(f"unknown service(s) {unknown}; known: {list(SERVICES)}", reason="unknown_service")
@@ -180,6 +189,7 @@ def up(
                     pid_file=svc.paths.pid_file,
                     log_file=svc.paths.console_log,
                     marker=svc.marker,
+                    env=svc.environment(),
                 )
                 launch.action, launch.began = "started", time.monotonic()
             else:
@@ -218,6 +228,18 @@ def up(
     return results
 
 
+def up_airflow(
+    names: Iterable[str] | None = None, *, settings: Settings | None = None, progress: Progress = _quiet
+) -> list[StartResult]:
+    """``up`` of ``names`` (default: Kafka and Elasticsearch) plus Airflow in production shape:
+    PostgreSQL and Redis first (Airflow's processes need them to start), then Airflow's processes."""
+    settings = settings or get_settings()
+    first = [*(names or DEFAULT_SERVICES), *BACKING]
+    return up(first, settings=settings, progress=progress) + up(
+        PROCESSES, settings=settings, progress=progress
+    )
+
+
 def ensure_up(
     names: Iterable[str] | None = None, *, settings: Settings | None = None, progress: Progress = _quiet
 ) -> list[str]:
@@ -232,7 +254,8 @@ def down(
     settings = settings or get_settings()
     stopped: list[tuple[str, int | None]] = []
     with _locked(settings, progress):
-        for svc in reversed(services(names, settings)):
+        # Without names: everything khabar may have started (Airflow first, then what it uses).
+        for svc in reversed(services(names or list(SERVICES), settings)):
             progress(f"stopping {svc.name}")
             record = process.stop(svc.paths.pid_file, timeout=svc.stop_timeout)
             stopped.append((svc.name, record.pid if record else None))
@@ -240,6 +263,12 @@ def down(
 
 
 def status(names: Iterable[str] | None = None, *, settings: Settings | None = None) -> list[ServiceStatus]:
+    settings = settings or get_settings()
+    if not names:  # the default services, and Airflow's when `up --airflow` started them
+        names = [
+            *DEFAULT_SERVICES,
+            *(n for n in AIRFLOW_SERVICES if process.read_pid_file(lock_file(settings).parent / f"{n}.pid")),
+        ]
     out = []
     for svc in services(names, settings):
         record = process.alive_from_pid_file(svc.paths.pid_file)

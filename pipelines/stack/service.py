@@ -60,6 +60,10 @@ class LocalService(ABC):
     def marker(self) -> str:
         """A string unique to this installation that appears in the server's command line."""
 
+    def environment(self) -> dict[str, str] | None:
+        """The server's environment (None: inherit ours)."""
+        return None
+
     @property
     def log_file(self) -> Path:
         """The server's main log, shown in messages."""
