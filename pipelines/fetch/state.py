@@ -37,6 +37,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -92,6 +93,9 @@ crawl_pending = Table(
     Column("url", Text, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
+
+#: PostgreSQL advisory lock key under which the tables are created ("khabar" in ASCII).
+_SCHEMA_LOCK = 0x6B6861626172
 
 #: How long a claim keeps other sources' scrapes off a URL if its holder dies without releasing it
 #: (a retry of the same source takes its own claims back at once).
@@ -169,9 +173,16 @@ class CrawlState:
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
         try:
-            metadata.create_all(self.engine)
-        except OperationalError:
-            metadata.create_all(self.engine)  # another worker created the tables at the same moment
+            self._create_tables()
+        except (OperationalError, IntegrityError):
+            self._create_tables()  # another worker created the tables at the same moment
+
+    def _create_tables(self) -> None:
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Concurrent CREATE TABLEs of one name collide in PostgreSQL's catalog: take turns.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+            metadata.create_all(conn)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CrawlState:
@@ -331,7 +342,19 @@ class CrawlState:
             ).all()
         if rows:
             self.forget([r.article_id for r in rows], [r.url for r in rows])
+            self.reset_discovery(source_id)
         return [r.article_id for r in rows]
+
+    def reset_discovery(self, source_id: str) -> None:
+        """Clear the validators of the source's feeds, sitemaps and listings: a forgotten article is
+        fetched again only if discovery lists it again, and a 304 lists nothing."""
+        c = crawl_urls.c
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(crawl_urls)
+                .where(c.source_id == source_id, c.kind != "page")
+                .values(etag=None, last_modified=None)
+            )
 
     # --- claims: one fetch of a URL at a time, and not again while fresh ------------------------
     def claim(self, url: str, owner: str, *, fresh_for: timedelta = timedelta(0)) -> bool:
@@ -388,8 +411,10 @@ def _insert_ignore(conn: Connection, table: Table, row: dict[str, Any]) -> bool:
     dialect = conn.dialect.name
     if dialect in ("sqlite", "postgresql"):
         module = __import__(f"sqlalchemy.dialects.{dialect}", fromlist=["insert"])
-        stmt = module.insert(table).values(row).on_conflict_do_nothing()
-        return conn.execute(stmt).rowcount == 1
+        # RETURNING, not rowcount: an INSERT's rowcount is not reported by every driver (psycopg 3).
+        key = next(iter(table.primary_key.columns))
+        stmt = module.insert(table).values(row).on_conflict_do_nothing().returning(key)
+        return conn.execute(stmt).first() is not None
     if dialect in ("mysql", "mariadb"):
         return conn.execute(insert(table).values(row).prefix_with("IGNORE")).rowcount == 1
     try:

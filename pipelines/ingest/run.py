@@ -177,6 +177,7 @@ def _forget(state: CrawlState, result: ScrapeResult, article_ids: list[str]) -> 
     if not article_ids:
         return
     state.forget(article_ids, [result.fetched_from[i] for i in article_ids if i in result.fetched_from])
+    state.reset_discovery(result.source_id)
     log.warning(
         "unpublished articles forgotten by the crawl state",
         extra={"source": result.source_id, "count": len(article_ids)},
