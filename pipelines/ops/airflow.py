@@ -230,3 +230,30 @@ RESULT_MARKER = "KHABAR_DAG_RESULT "
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+# --- Assets and the local stack's workers ------------------------------------------------------
+
+
+def articles_asset_uri(settings: Settings | None = None) -> str:
+    """URI of the Airflow Asset for the articles topic: ``kafka://<first bootstrap server>/<topic>``.
+
+    ``ingest_source`` declares it as its outlet; downstream DAGs schedule on it (or on
+    ``Asset.ref(name=<topic>)``, which does not depend on the broker address).
+    """
+    settings = settings or Settings.from_env()
+    first = settings.kafka_bootstrap.split(",")[0].strip()
+    return f"kafka://{first}/{settings.topic_articles}"
+
+
+def articles_asset_name(settings: Settings | None = None) -> str:
+    return (settings or Settings.from_env()).topic_articles
+
+
+def worker_hostname() -> str:
+    """``[core] hostname_callable`` of the local stack: a Celery worker's name (``worker-1``...)
+    when the stack set one, else the machine's name, as Airflow does by default."""
+    import os
+    import socket
+
+    return os.environ.get("KHABAR_AIRFLOW_WORKER") or socket.getfqdn()
