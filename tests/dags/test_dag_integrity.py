@@ -145,4 +145,4 @@ def test_the_example_downstream_dag_is_scheduled_on_the_articles_asset() -> None
     dag = bag.dags["articles_downstream"]
     from airflow.sdk.definitions.asset import AssetNameRef
 
-    assert dag.timetable.asset_condition.objects == [AssetNameRef(name="news.articles.v1")]
+    assert list(dag.timetable.asset_condition.objects) == [AssetNameRef(name="news.articles.v1")]
