@@ -234,7 +234,7 @@ def up_airflow(
     """``up`` of ``names`` (default: Kafka and Elasticsearch) plus Airflow in production shape:
     PostgreSQL and Redis first (Airflow's processes need them to start), then Airflow's processes."""
     settings = settings or get_settings()
-    first = [*(names or DEFAULT_SERVICES), *BACKING]
+    first = list(dict.fromkeys([*(names or DEFAULT_SERVICES), *BACKING]))
     return up(first, settings=settings, progress=progress) + up(
         PROCESSES, settings=settings, progress=progress
     )

@@ -42,6 +42,11 @@ PROCESSES = (
 )
 
 
+#: The pool of news_ingest's scrape tasks (dags/news_ingest.py reads KHABAR_SCRAPE_POOL too).
+SCRAPE_POOL = os.environ.get("KHABAR_SCRAPE_POOL", "khabar_scrape")
+SCRAPE_POOL_SLOTS = 4
+
+
 def airflow_home(settings: Settings) -> Path:
     return Path(settings.home).resolve() / "airflow"
 
@@ -71,6 +76,8 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         "AIRFLOW__CORE__HOSTNAME_CALLABLE": "pipelines.ops.airflow.worker_hostname",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": pg.url("airflow"),
+        # psycopg 3 serves Airflow's async engine too (its default would need asyncpg).
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": pg.url("airflow", driver="postgresql+psycopg_async"),
         "AIRFLOW__CELERY__BROKER_URL": f"redis://127.0.0.1:{settings.redis_port}/0",
         "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + pg.url("airflow"),
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
@@ -91,22 +98,33 @@ def _airflow_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "airflow", *args]
 
 
-def migrate(settings: Settings, progress: Progress) -> None:
-    """``airflow db migrate`` against the stack's PostgreSQL (quick when the schema is current)."""
-    progress("migrating Airflow's metadata database (PostgreSQL)")
-    result = subprocess.run(
-        _airflow_argv("db", "migrate"),
+def _airflow_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        _airflow_argv(*args),
         env={**os.environ, **airflow_env(settings)},
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
-    if result.returncode != 0:
-        raise StackError(
-            f"airflow db migrate failed (exit {result.returncode}): {(result.stderr or result.stdout)[-2000:]}",
-            reason="airflow_migrate_failed",
-        )
+
+
+def migrate(settings: Settings, progress: Progress) -> None:
+    """``airflow db migrate`` against the stack's PostgreSQL (quick when the schema is current),
+    then the pool the scrape tasks run in."""
+    progress("migrating Airflow's metadata database (PostgreSQL)")
+    steps = [
+        ("db", "migrate"),
+        ("pools", "set", SCRAPE_POOL, str(SCRAPE_POOL_SLOTS), "news_ingest's scrape tasks (one per source)"),
+    ]
+    for args in steps:
+        result = _airflow_cli(settings, *args)
+        if result.returncode != 0:
+            raise StackError(
+                f"airflow {' '.join(args[:2])} failed (exit {result.returncode}): "
+                f"{(result.stderr or result.stdout)[-2000:]}",
+                reason="airflow_migrate_failed",
+            )
 
 
 def _health(settings: Settings, timeout: float) -> dict | None:
@@ -179,6 +197,12 @@ class ApiServer(AirflowProcess):
     @property
     def ports(self) -> list[int]:
         return [self.settings.airflow_api_port]
+
+    @property
+    def marker(self) -> str:
+        # The API server retitles itself "airflow api_server -- host:H port:P": its port is what
+        # both that title and our command line carry.
+        return str(self.settings.airflow_api_port)
 
     def prepare(self, progress: Progress) -> None:
         super().prepare(progress)
