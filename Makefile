@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.khabar-installed
 EXTRAS ?= airflow,dev,bench
 
-.PHONY: install browser demo test test-unit lint format stack-up stack-down stack-status bench clean-venv
+.PHONY: install browser servers demo test test-unit lint format stack-up stack-down stack-status bench clean-venv
 
 install: $(STAMP)
 
@@ -31,10 +31,16 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[$(EXTRAS)]'
 	@touch $@
 
+# PostgreSQL and Redis for `khabar stack up --airflow` and the Celery tests: Debian's packages.
+servers:
+	@{ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && command -v redis-server >/dev/null; } || { \
+		SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql redis-server; }
+
 demo: install
 	$(BIN)/khabar demo
 
-test: install browser
+test: install browser servers
 	$(BIN)/python -m pytest
 
 test-unit: install
