@@ -81,6 +81,8 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         "AIRFLOW__CELERY__BROKER_URL": f"redis://127.0.0.1:{settings.redis_port}/0",
         "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + pg.url("airflow"),
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+        # One machine runs the API server, Kafka and Elasticsearch too: give its answers time.
+        "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "30",
         "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__API__PORT": str(settings.airflow_api_port),
         "AIRFLOW__API__BASE_URL": api,

@@ -189,7 +189,7 @@ def test_news_ingest_on_celery_spreads_sources_and_triggers_the_downstream_dag(
 
     # The Asset: one event per source task of this run, and the downstream DAG ran on them.
     events = af.query(
-        "SELECT extra FROM asset_event e JOIN asset a ON a.id = e.asset_id "
+        "SELECT e.extra FROM asset_event e JOIN asset a ON a.id = e.asset_id "
         "WHERE a.name = %s AND e.source_run_id = %s",
         af.settings.topic_articles,
         run_id,
