@@ -22,8 +22,9 @@ def alerts_file(settings: Settings | None = None) -> Path:
     return Path((settings or Settings.from_env()).home) / "alerts" / "deadlines.jsonl"
 
 
-async def ingest_deadline_missed(window_seconds: float = 0.0, context: dict[str, Any] | None = None) -> dict:
-    """A ``news_ingest`` run exceeded its window; returns the alert record."""
+async def ingest_deadline_missed(window_seconds: float = 0.0, context: dict[str, Any] | None = None) -> str:
+    """A ``news_ingest`` run exceeded its window; returns the alert record as JSON (Airflow keeps a
+    callback's output as text)."""
     run = (context or {}).get("dag_run") or {}
     deadline = (context or {}).get("deadline") or {}
     record = {
@@ -39,6 +40,7 @@ async def ingest_deadline_missed(window_seconds: float = 0.0, context: dict[str,
     log.error("ingest run missed its deadline", extra=record)
     path = alerts_file()
     path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(record, ensure_ascii=False, default=str)
     with path.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
-    return record
+        fh.write(line + "\n")
+    return line
