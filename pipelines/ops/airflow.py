@@ -181,6 +181,29 @@ def migrate_metadata_db() -> None:
         db.initdb()  # new database: tables from the ORM; old one: alembic migrations
 
 
+#: The pool of news_ingest's scrape tasks and its size (KHABAR_SCRAPE_POOL, as dags/news_ingest.py).
+SCRAPE_POOL_SLOTS = 4
+
+
+def scrape_pool() -> str:
+    import os
+
+    return os.environ.get("KHABAR_SCRAPE_POOL", "khabar_scrape")
+
+
+def ensure_pools() -> None:
+    """Create the scrape pool in the metadata DB if it is missing (a task in a missing pool never runs)."""
+    from airflow.models.pool import Pool
+
+    if Pool.get_pool(scrape_pool()) is None:
+        Pool.create_or_update_pool(
+            scrape_pool(),
+            SCRAPE_POOL_SLOTS,
+            "news_ingest's scrape tasks (one per source)",
+            include_deferred=False,
+        )
+
+
 def run_dag_once(
     dag_id: str, *, run_conf: dict[str, Any] | None = None, conn_file: str | None = None
 ) -> dict:
@@ -191,6 +214,7 @@ def run_dag_once(
     from airflow.utils.session import create_session
 
     migrate_metadata_db()
+    ensure_pools()
     bag = DagBag(dag_folder=conf.get("core", "dags_folder"))
     if dag_id not in bag.dags:
         raise RuntimeError(f"DAG {dag_id!r} not found; import errors: {bag.import_errors}")

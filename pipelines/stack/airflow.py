@@ -25,6 +25,7 @@ from pathlib import Path
 
 from pipelines.config import PROJECT_ROOT, Settings
 from pipelines.errors import StackError
+from pipelines.ops.airflow import SCRAPE_POOL_SLOTS, scrape_pool
 from pipelines.stack import process
 from pipelines.stack.postgres import PostgresService
 from pipelines.stack.redis import RedisService
@@ -40,11 +41,6 @@ PROCESSES = (
     "airflow-triggerer",
     *WORKERS,
 )
-
-
-#: The pool of news_ingest's scrape tasks (dags/news_ingest.py reads KHABAR_SCRAPE_POOL too).
-SCRAPE_POOL = os.environ.get("KHABAR_SCRAPE_POOL", "khabar_scrape")
-SCRAPE_POOL_SLOTS = 4
 
 
 def airflow_home(settings: Settings) -> Path:
@@ -117,7 +113,13 @@ def migrate(settings: Settings, progress: Progress) -> None:
     progress("migrating Airflow's metadata database (PostgreSQL)")
     steps = [
         ("db", "migrate"),
-        ("pools", "set", SCRAPE_POOL, str(SCRAPE_POOL_SLOTS), "news_ingest's scrape tasks (one per source)"),
+        (
+            "pools",
+            "set",
+            scrape_pool(),
+            str(SCRAPE_POOL_SLOTS),
+            "news_ingest's scrape tasks (one per source)",
+        ),
     ]
     for args in steps:
         result = _airflow_cli(settings, *args)
