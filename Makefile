@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.khabar-installed
 EXTRAS ?= airflow,dev,bench
 
-.PHONY: install lock browser demo test test-unit lint format stack-up stack-down stack-status bench clean-venv
+.PHONY: install lock browser servers demo test test-unit lint format stack-up stack-down stack-status bench clean-venv
 
 install: $(STAMP)
 
@@ -39,10 +39,16 @@ lock: install
 	$(BIN)/uv pip compile pyproject.toml --extra airflow --extra dev --extra bench \
 		--python-version 3.11 --custom-compile-command "make lock" --quiet $(LOCK_FLAGS) -o constraints.txt
 
+# PostgreSQL and Redis for `khabar stack up --airflow` and the Celery tests: Debian's packages.
+servers:
+	@{ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && command -v redis-server >/dev/null; } || { \
+		SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql redis-server; }
+
 demo: install
 	$(BIN)/khabar demo
 
-test: install browser
+test: install browser servers
 	$(BIN)/python -m pytest
 
 test-unit: install

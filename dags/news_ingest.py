@@ -23,6 +23,16 @@ or `KHABAR_INGEST_SCHEDULE` (a cron expression, or `none` for manual runs only).
 
 Params: `sources_file` (path), `source_ids` (only these sources; empty = all enabled),
 `limit` (at most this many articles per source).
+
+**Data-aware scheduling.** Every `ingest_source` task updates the Asset named after the articles
+topic (`news.articles.v1`, URI `kafka://<bootstrap>/news.articles.v1`); its event's extra carries
+`source_id` and `published`. Downstream DAGs use `schedule=[Asset.ref(name="news.articles.v1")]`
+(see `examples/downstream_dag.py`).
+
+**Limits.** Scrape tasks run in the pool `khabar_scrape` (`KHABAR_SCRAPE_POOL`; the pool must
+exist, `khabar stack up --airflow` creates it) and at most `KHABAR_SCRAPE_PARALLELISM` (4) at once
+per run. **Deadline alert**: a run still going `KHABAR_INGEST_DEADLINE_SECONDS` (30 min) after it
+was queued calls `pipelines.ops.alerts.ingest_deadline_missed` in the triggerer.
 """
 
 from __future__ import annotations
@@ -30,16 +40,23 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, timedelta
 
-from airflow.sdk import Param, dag, task
+from airflow.sdk import Asset, AsyncCallback, DeadlineAlert, DeadlineReference, Param, dag, task
+
+from pipelines.ops.airflow import articles_asset_name, articles_asset_uri
 
 OWNER = "khabar"
+ARTICLES = Asset(name=articles_asset_name(), uri=articles_asset_uri(), group="khabar")
+SCRAPE_POOL = os.environ.get("KHABAR_SCRAPE_POOL", "khabar_scrape")
+SCRAPE_PARALLELISM = int(os.environ.get("KHABAR_SCRAPE_PARALLELISM", "4"))
+DEADLINE = timedelta(seconds=float(os.environ.get("KHABAR_INGEST_DEADLINE_SECONDS", str(30 * 60))))
+RETRY_DELAY = timedelta(seconds=float(os.environ.get("KHABAR_INGEST_RETRY_SECONDS", "60")))
 _schedule = os.environ.get("KHABAR_INGEST_SCHEDULE", "*/15 * * * *").strip()
 SCHEDULE = None if _schedule.lower() in ("", "none", "manual") else _schedule
 
 DEFAULT_ARGS = {
     "owner": OWNER,
     "retries": 3,
-    "retry_delay": timedelta(minutes=1),
+    "retry_delay": RETRY_DELAY,
     "retry_exponential_backoff": 2.0,
     "max_retry_delay": timedelta(minutes=15),
     "execution_timeout": timedelta(minutes=30),
@@ -55,6 +72,14 @@ DEFAULT_ARGS = {
     default_args=DEFAULT_ARGS,
     tags=["khabar", "ingest", "kafka"],
     doc_md=__doc__,
+    deadline=DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_QUEUED_AT,
+        interval=DEADLINE,
+        callback=AsyncCallback(
+            "pipelines.ops.alerts.ingest_deadline_missed",
+            kwargs={"window_seconds": DEADLINE.total_seconds()},
+        ),
+    ),
     params={
         "sources_file": Param(None, type=["null", "string"], description="Sources YAML (default: settings)"),
         "source_ids": Param([], type="array", description="Only these source ids (empty: all enabled)"),
@@ -77,8 +102,13 @@ def news_ingest() -> None:
             dag_schedule=SCHEDULE,
         )
 
-    @task(map_index_template="{{ source_id }}")
-    def ingest_source(source_id: str, params: dict | None = None) -> dict:
+    @task(
+        map_index_template="{{ source_id }}",
+        outlets=[ARTICLES],
+        pool=SCRAPE_POOL,
+        max_active_tis_per_dagrun=SCRAPE_PARALLELISM,
+    )
+    def ingest_source(source_id: str, params: dict | None = None, outlet_events=None) -> dict:
         """discover → fetch → extract → normalize → publish for one source; returns its counts."""
         from airflow.sdk import get_current_context
 
@@ -88,7 +118,10 @@ def news_ingest() -> None:
         get_current_context()["source_id"] = source_id  # type: ignore[typeddict-unknown-key]  # names the map index
         params = params or {}
         settings = settings_from_airflow()
-        return run(source_id, settings, sources_file=params.get("sources_file"), limit=params.get("limit"))
+        counts = run(source_id, settings, sources_file=params.get("sources_file"), limit=params.get("limit"))
+        if outlet_events is not None:
+            outlet_events[ARTICLES].extra = {"source_id": source_id, "published": counts.get("published", 0)}
+        return counts
 
     @task(trigger_rule="all_done", retries=2)
     def summarize(source_ids: list[str], results: list[dict]) -> dict:

@@ -101,8 +101,17 @@ class Settings(BaseSettings):
     es_heap: str = ""  # JVM heap per Elasticsearch node; "": by profile (1g single, 512m cluster)
     kafka_heap: str = ""  # JVM heap per Kafka node; "": by profile (768m single, 384m cluster)
 
+    # Local Airflow in production shape (khabar stack up --airflow)
+    postgres_port: int = 5433
+    postgres_bin: str = ""  # folder with initdb/postgres; default: newest /usr/lib/postgresql/*/bin
+    redis_port: int = 6380
+    airflow_api_port: int = 8081
+    airflow_dags_folder: str = ""  # default: the project's dags/
+
     # Crawling
     state_url: str = ""  # SQLAlchemy URL; default sqlite under home
+    # A page fetched this recently is not fetched again by any worker (0: re-check every run)
+    fetch_fresh_seconds: float = 0.0
     user_agent: str = "khabar/0.1 (+https://github.com/khabar-news/khabar; Arabic news indexer)"
     min_delay_seconds: float = 1.0
     connect_timeout: float = 10.0

@@ -18,14 +18,13 @@ from pipelines.profile import PROFILES
 from pipelines.stack.cluster import elastic_cluster, kafka_cluster
 
 app = typer.Typer(
-    help="Start, stop and inspect the local Kafka and Elasticsearch (no Docker).", no_args_is_help=True
+    help="Start, stop and inspect the local Kafka and Elasticsearch, and Airflow with --airflow (no Docker).",
+    no_args_is_help=True,
 )
 console = Console(stderr=True)
 
 
-class Service(StrEnum):
-    kafka = "kafka"
-    elasticsearch = "elasticsearch"
+Service = StrEnum("Service", {name: name for name in stack.SERVICES})
 
 
 @contextlib.contextmanager
@@ -88,12 +87,19 @@ _PROFILE_HELP = (
 def up(
     only: list[Service] = typer.Option(None, "--only", help="Start only this service (repeatable)."),
     profile: ProfileName = typer.Option(None, "--profile", help=_PROFILE_HELP),
+    airflow: bool = typer.Option(
+        False,
+        "--airflow",
+        help="Also Airflow in production shape: PostgreSQL, Redis, API server, scheduler, DAG processor, "
+        "triggerer and two Celery workers.",
+    ),
 ) -> None:
     """Start the servers that are not running and wait until they answer."""
     settings = _settings(profile)
     try:
         with _steps() as progress:
-            results = stack.up(_names(only), settings=settings, progress=progress)
+            start = stack.up_airflow if airflow else stack.up
+            results = start(_names(only), settings=settings, progress=progress)
     except StackError as exc:
         console.print(f"[red]stack up failed[/red]: {exc}", highlight=False)
         raise typer.Exit(1) from exc

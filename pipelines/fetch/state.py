@@ -5,8 +5,13 @@ any production database. It survives restarts and is safe for several workers: e
 short transaction, inserts are upserts, and "is this article new or changed" is a compare-and-set,
 so two workers racing on one article report it once.
 
-Tables: ``khabar_crawl_urls`` (URL -> ETag / Last-Modified, last status, first/last seen) and
-``khabar_crawl_articles`` (article_id -> content hash, first/last seen, number of versions).
+Tables: ``khabar_crawl_urls`` (URL -> ETag / Last-Modified, last status, first/last seen),
+``khabar_crawl_articles`` (article_id -> content hash, first/last seen, number of versions),
+``khabar_crawl_claims`` (URL -> which source fetches it now, when it was last fetched: two workers
+scraping overlapping sources never fetch one page at once, nor twice within
+``Settings.fetch_fresh_seconds``) and ``khabar_crawl_pending`` (articles recorded as seen whose
+publication is not confirmed yet: a worker killed between the two leaves them here, and the next
+attempt of that source forgets them, so they are fetched and published again rather than lost).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +36,9 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -68,6 +75,32 @@ crawl_articles = Table(
     Column("last_seen", DateTime(timezone=True), nullable=False),
     Column("last_changed", DateTime(timezone=True), nullable=False),
 )
+
+
+crawl_claims = Table(
+    "khabar_crawl_claims",
+    metadata,
+    Column("url_hash", String(64), primary_key=True),
+    Column("owner", String(64), nullable=False),  # the source whose scrape holds (or last held) it
+    Column("claimed_until", DateTime(timezone=True)),  # NULL once released
+    Column("fetched_at", DateTime(timezone=True)),
+)
+
+crawl_pending = Table(
+    "khabar_crawl_pending",
+    metadata,
+    Column("article_id", String(32), primary_key=True),
+    Column("source_id", String(64), nullable=False, index=True),
+    Column("url", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+#: PostgreSQL advisory lock key under which the tables are created ("khabar" in ASCII).
+_SCHEMA_LOCK = 0x6B6861626172
+
+#: How long a claim keeps other sources' scrapes off a URL if its holder dies without releasing it
+#: (a retry of the same source takes its own claims back at once).
+CLAIM_LEASE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -141,9 +174,16 @@ class CrawlState:
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
         try:
-            metadata.create_all(self.engine)
-        except OperationalError:
-            metadata.create_all(self.engine)  # another worker created the tables at the same moment
+            self._create_tables()
+        except (OperationalError, IntegrityError):
+            self._create_tables()  # another worker created the tables at the same moment
+
+    def _create_tables(self) -> None:
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Concurrent CREATE TABLEs of one name collide in PostgreSQL's catalog: take turns.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+            metadata.create_all(conn)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CrawlState:
@@ -206,44 +246,63 @@ class CrawlState:
                 )
 
     # --- articles ------------------------------------------------------------------------------
-    def record_article(self, article: Article) -> bool:
-        """Remember this article's content; True if it is new or its content changed since last seen."""
-        now = _now()
-        table = crawl_articles
+    def record_article(self, article: Article, *, pending_url: str | None = None) -> bool:
+        """Remember this article's content; True if it is new or its content changed since last seen.
+
+        With ``pending_url`` (the URL it was fetched from), a new or changed article is also held as
+        pending until :meth:`confirm` (its publication acknowledged), in the same transaction.
+        """
         with self.engine.begin() as conn:
-            current = conn.execute(
-                select(table.c.content_hash).where(table.c.article_id == article.article_id)
-            ).first()
-            if current is None:
+            changed = self._record_article(conn, article)
+            if changed and pending_url is not None:
                 row = {
                     "article_id": article.article_id,
-                    "canonical_url": article.canonical_url,
                     "source_id": article.source_id,
-                    "content_hash": article.content_hash,
-                    "versions": 1,
-                    "first_seen": now,
-                    "last_seen": now,
-                    "last_changed": now,
+                    "url": pending_url,
+                    "recorded_at": _now(),
                 }
-                # False if another worker inserted it first: that worker reports it as new.
-                return _insert_ignore(conn, table, row)
-            if current.content_hash == article.content_hash:
-                conn.execute(
-                    update(table).where(table.c.article_id == article.article_id).values(last_seen=now)
-                )
-                return False
-            # Compare-and-set on the old hash: of two workers seeing the same update, one wins.
-            result = conn.execute(
-                update(table)
-                .where(table.c.article_id == article.article_id, table.c.content_hash == current.content_hash)
-                .values(
-                    content_hash=article.content_hash,
-                    versions=table.c.versions + 1,
-                    last_seen=now,
-                    last_changed=now,
-                )
+                if not _insert_ignore(conn, crawl_pending, row):
+                    conn.execute(
+                        update(crawl_pending)
+                        .where(crawl_pending.c.article_id == article.article_id)
+                        .values(row)
+                    )
+            return changed
+
+    def _record_article(self, conn: Connection, article: Article) -> bool:
+        now = _now()
+        table = crawl_articles
+        current = conn.execute(
+            select(table.c.content_hash).where(table.c.article_id == article.article_id)
+        ).first()
+        if current is None:
+            row = {
+                "article_id": article.article_id,
+                "canonical_url": article.canonical_url,
+                "source_id": article.source_id,
+                "content_hash": article.content_hash,
+                "versions": 1,
+                "first_seen": now,
+                "last_seen": now,
+                "last_changed": now,
+            }
+            # False if another worker inserted it first: that worker reports it as new.
+            return _insert_ignore(conn, table, row)
+        if current.content_hash == article.content_hash:
+            conn.execute(update(table).where(table.c.article_id == article.article_id).values(last_seen=now))
+            return False
+        # Compare-and-set on the old hash: of two workers seeing the same update, one wins.
+        result = conn.execute(
+            update(table)
+            .where(table.c.article_id == article.article_id, table.c.content_hash == current.content_hash)
+            .values(
+                content_hash=article.content_hash,
+                versions=table.c.versions + 1,
+                last_seen=now,
+                last_changed=now,
             )
-            return result.rowcount == 1
+        )
+        return result.rowcount == 1
 
     def forget(self, article_ids: Iterable[str], urls: Iterable[str] = ()) -> None:
         """Undo "seen" for articles a later stage lost (e.g. Kafka never acknowledged them).
@@ -256,12 +315,81 @@ class CrawlState:
         with self.engine.begin() as conn:
             if ids:
                 conn.execute(delete(crawl_articles).where(crawl_articles.c.article_id.in_(ids)))
+                conn.execute(delete(crawl_pending).where(crawl_pending.c.article_id.in_(ids)))
+            if hashes:
+                conn.execute(delete(crawl_claims).where(crawl_claims.c.url_hash.in_(hashes)))
             if hashes:
                 conn.execute(
                     update(crawl_urls)
                     .where(crawl_urls.c.url_hash.in_(hashes))
                     .values(etag=None, last_modified=None, last_status=None)
                 )
+
+    def confirm(self, article_ids: Iterable[str]) -> None:
+        """Their publication was acknowledged: they are no longer pending."""
+        ids = list(article_ids)
+        if ids:
+            with self.engine.begin() as conn:
+                conn.execute(delete(crawl_pending).where(crawl_pending.c.article_id.in_(ids)))
+
+    def recover_pending(self, source_id: str) -> list[str]:
+        """Forget the articles of ``source_id`` still pending from an attempt that died before
+        confirming them; returns their ids. Call it when a scrape of that source starts."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(crawl_pending.c.article_id, crawl_pending.c.url).where(
+                    crawl_pending.c.source_id == source_id
+                )
+            ).all()
+        if rows:
+            self.forget([r.article_id for r in rows], [r.url for r in rows])
+            self.reset_discovery(source_id)
+        return [r.article_id for r in rows]
+
+    def reset_discovery(self, source_id: str) -> None:
+        """Clear the validators of the source's feeds, sitemaps and listings: a forgotten article is
+        fetched again only if discovery lists it again, and a 304 lists nothing."""
+        c = crawl_urls.c
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(crawl_urls)
+                .where(c.source_id == source_id, c.kind != "page")
+                .values(etag=None, last_modified=None)
+            )
+
+    # --- claims: one fetch of a URL at a time, and not again while fresh ------------------------
+    def claim(self, url: str, owner: str, *, fresh_for: timedelta = timedelta(0)) -> bool:
+        """Take ``url`` for fetching; False if another owner holds it or it was fetched within ``fresh_for``.
+
+        One conditional UPDATE (or an insert-if-absent): the database decides between racing
+        workers, so exactly one of them gets True.
+        """
+        now, c = _now(), crawl_claims.c
+        until = now + CLAIM_LEASE
+        with self.engine.begin() as conn:
+            row = {"url_hash": _url_hash(url), "owner": owner, "claimed_until": until, "fetched_at": None}
+            if _insert_ignore(conn, crawl_claims, row):
+                return True
+            result = conn.execute(
+                update(crawl_claims)
+                .where(
+                    c.url_hash == row["url_hash"],
+                    or_(c.owner == owner, c.claimed_until.is_(None), c.claimed_until < now),
+                    or_(c.fetched_at.is_(None), c.fetched_at <= now - fresh_for),
+                )
+                .values(owner=owner, claimed_until=until)
+            )
+            return result.rowcount == 1
+
+    def release(self, url: str, owner: str) -> None:
+        """The fetch of a claimed URL is over (whatever its outcome): it is fresh from now on."""
+        c = crawl_claims.c
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(crawl_claims)
+                .where(c.url_hash == _url_hash(url), c.owner == owner)
+                .values(claimed_until=None, fetched_at=_now())
+            )
 
     def article_versions(self, article_id: str) -> int:
         with self.engine.connect() as conn:
@@ -282,8 +410,10 @@ def _insert_ignore(conn: Connection, table: Table, row: dict[str, Any]) -> bool:
     dialect = conn.dialect.name
     if dialect in ("sqlite", "postgresql"):
         module = __import__(f"sqlalchemy.dialects.{dialect}", fromlist=["insert"])
-        stmt = module.insert(table).values(row).on_conflict_do_nothing()
-        return conn.execute(stmt).rowcount == 1
+        # RETURNING, not rowcount: an INSERT's rowcount is not reported by every driver (psycopg 3).
+        key = next(iter(table.primary_key.columns))
+        stmt = module.insert(table).values(row).on_conflict_do_nothing().returning(key)
+        return conn.execute(stmt).first() is not None
     if dialect in ("mysql", "mariadb"):
         return conn.execute(insert(table).values(row).prefix_with("IGNORE")).rowcount == 1
     try:

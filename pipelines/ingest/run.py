@@ -46,7 +46,14 @@ def ingest_source(
 
     state = CrawlState.from_settings(settings)
     try:
-        result = scrape_source(source, settings, state=state, limit=limit)
+        # An earlier attempt killed between scraping and Kafka's acknowledgement left these pending.
+        recovered = state.recover_pending(source_id)
+        if recovered:
+            log.warning(
+                "unconfirmed articles of an earlier attempt forgotten",
+                extra={"source": source_id, "count": len(recovered)},
+            )
+        result = scrape_source(source, settings, state=state, limit=limit, hold_until_published=True)
         errors = list(result.errors)
         error_classes = Counter(e.error_class for e in errors)
         answered = result.counts.get("discovery_documents", 0) + result.counts.get(
@@ -68,6 +75,8 @@ def ingest_source(
             raise
         failed = [o for o in outcomes if not o.ok]
         _forget(state, result, [o.article_id for o in failed if o.article_id])
+        lost = {o.article_id for o in failed}
+        state.confirm(a.article_id for a in result.articles if a.article_id not in lost)
     finally:
         state.close()
 
@@ -109,6 +118,7 @@ def _forget(state: CrawlState, result: ScrapeResult, article_ids: list[str]) -> 
     if not article_ids:
         return
     state.forget(article_ids, [result.fetched_from[i] for i in article_ids if i in result.fetched_from])
+    state.reset_discovery(result.source_id)
     log.warning(
         "unpublished articles forgotten by the crawl state",
         extra={"source": result.source_id, "count": len(article_ids)},

@@ -8,7 +8,8 @@ never stops the run.
 
 Counts (``ScrapeResult.counts``, a plain dict of ints plus ``failed_by_reason``):
 ``found`` unique candidate URLs; ``skipped`` known URLs not re-checked (see :data:`RECHECK_WINDOW`
-and :data:`NOT_FOUND_RETRY`) or beyond ``limit``; ``fetched`` pages answered 200; ``not_modified`` pages answered 304;
+and :data:`NOT_FOUND_RETRY`), beyond ``limit``, or ``claimed_elsewhere`` (fetched by another
+source's scrape now or within ``Settings.fetch_fresh_seconds``); ``fetched`` pages answered 200; ``not_modified`` pages answered 304;
 ``extracted`` pages that gave an article; ``new`` articles returned; ``unchanged`` articles whose
 content was already seen; ``failed`` error records (any stage); ``discovery_documents`` and
 ``discovery_not_modified`` feeds/sitemaps/listings fetched or answered 304; ``decode_replaced``
@@ -64,7 +65,17 @@ class ScrapeResult:
 
 
 def _new_counts() -> dict[str, Any]:
-    keys = ("found", "skipped", "fetched", "not_modified", "extracted", "new", "unchanged", "failed")
+    keys = (
+        "found",
+        "skipped",
+        "claimed_elsewhere",
+        "fetched",
+        "not_modified",
+        "extracted",
+        "new",
+        "unchanged",
+        "failed",
+    )
     return {
         **dict.fromkeys(keys, 0),
         "discovery_documents": 0,
@@ -102,8 +113,18 @@ def _status_of(exc: BaseException) -> int | None:
 
 
 class _Scrape:
-    def __init__(self, source: SourceConfig, settings: Settings, state: CrawlState, fetcher: Fetcher) -> None:
+    def __init__(
+        self,
+        source: SourceConfig,
+        settings: Settings,
+        state: CrawlState,
+        fetcher: Fetcher,
+        *,
+        hold_until_published: bool = False,
+    ) -> None:
         self.source, self.settings, self.state, self.fetcher = source, settings, state, fetcher
+        self.hold_until_published = hold_until_published
+        self.fresh_for = timedelta(seconds=max(0.0, settings.fetch_fresh_seconds))
         self.policy = FetchPolicy.for_source(source)
         self.result = ScrapeResult(source.id, counts=_new_counts())
         self.counts = self.result.counts
@@ -115,6 +136,20 @@ class _Scrape:
         self.result.errors.append(record)
 
     def page(self, candidate: Candidate) -> None:
+        url, source = candidate.url, self.source
+        # Another source's scrape (an overlapping site, on another worker) has it now, or fetched
+        # it within the freshness window: that scrape reports it.
+        if not self.state.claim(url, source.id, fresh_for=self.fresh_for):
+            self.counts["skipped"] += 1
+            self.counts["claimed_elsewhere"] += 1
+            return
+        try:
+            self._page(candidate)
+        finally:
+            self.state.release(url, source.id)
+        return
+
+    def _page(self, candidate: Candidate) -> None:
         url, source = candidate.url, self.source
         try:
             info = self.state.url_info(url)
@@ -150,7 +185,10 @@ class _Scrape:
             url, source_id=source.id, kind="page", status=200, validators=validators_of(page)
         )
         # An article reached by two URLs in one run (AMP and canonical) is reported once.
-        if article.article_id not in self.article_ids and self.state.record_article(article):
+        pending_url = url if self.hold_until_published else None
+        if article.article_id not in self.article_ids and self.state.record_article(
+            article, pending_url=pending_url
+        ):
             self.article_ids.add(article.article_id)
             self.counts["new"] += 1
             self.result.articles.append(article)
@@ -231,17 +269,19 @@ def scrape_source(
     state: CrawlState | None = None,
     client: Fetcher | None = None,
     limit: int | None = None,
+    hold_until_published: bool = False,
 ) -> ScrapeResult:
     """Discover, fetch and extract one source; ``limit`` caps the article pages fetched this run.
 
     ``state`` defaults to ``Settings.state_db_url``, ``client`` to a new :class:`Fetcher`; both
-    are closed here only if created here.
+    are closed here only if created here. ``hold_until_published``: new articles stay pending in
+    the crawl state until the caller confirms them (:meth:`CrawlState.confirm`).
     """
     own_state, own_client = state is None, client is None
     state = state or CrawlState.from_settings(settings)
     client = client or Fetcher(settings)
     try:
-        return _Scrape(source, settings, state, client).run(limit)
+        return _Scrape(source, settings, state, client, hold_until_published=hold_until_published).run(limit)
     finally:
         if own_client:
             client.close()

@@ -22,14 +22,22 @@ from pipelines.config import Settings, get_settings
 from pipelines.errors import StackError
 from pipelines.profile import PROFILES, profile
 from pipelines.stack import process
+from pipelines.stack.airflow import AIRFLOW_SERVICES, BACKING, PROCESSES
 from pipelines.stack.elastic import ElasticService
 from pipelines.stack.kafka import KafkaService
 from pipelines.stack.paths import lock_file
 from pipelines.stack.service import LocalService, Progress
 
-SERVICES: dict[str, type[LocalService]] = {"kafka": KafkaService, "elasticsearch": ElasticService}
+SERVICES: dict[str, type[LocalService]] = {
+    "kafka": KafkaService,
+    "elasticsearch": ElasticService,
+    **AIRFLOW_SERVICES,
+}
+#: What ``up`` starts when no names are given; ``up --airflow`` adds :data:`AIRFLOW_SERVICES`.
+DEFAULT_SERVICES = ("kafka", "elasticsearch")
 
 __all__ = [
+    "DEFAULT_SERVICES",
     "SERVICES",
     "LocalService",
     "ServiceStatus",
@@ -41,6 +49,7 @@ __all__ = [
     "services",
     "status",
     "up",
+    "up_airflow",
 ]
 
 
@@ -75,7 +84,11 @@ class ServiceStatus:
 
 
 def _nodes(settings: Settings, nodes: int) -> list[LocalService]:
-    return [cls(settings, node, nodes) for cls in SERVICES.values() for node in range(nodes)]
+    return [
+        cls(settings, node, nodes)
+        for cls in SERVICES.values()
+        for node in range(nodes if cls.clustered else 1)
+    ]
 
 
 def services(
@@ -85,9 +98,7 @@ def services(
     servers ("kafka-2")."""
     settings = settings or get_settings()
     every = _nodes(settings, profile(settings).nodes if nodes is None else nodes)
-    if not names:
-        return every
-    wanted = list(names)
+    wanted = list(names) if names else list(DEFAULT_SERVICES)
     known = set(SERVICES) | {svc.name for svc in every}
     unknown = [n for n in wanted if n not in known]
     if unknown:
@@ -215,6 +226,7 @@ def up(
                     pid_file=svc.paths.pid_file,
                     log_file=svc.paths.console_log,
                     marker=svc.marker,
+                    env=svc.environment(),
                 )
                 launch.action, launch.began = "started", time.monotonic()
             else:
@@ -253,6 +265,18 @@ def up(
     return results
 
 
+def up_airflow(
+    names: Iterable[str] | None = None, *, settings: Settings | None = None, progress: Progress = _quiet
+) -> list[StartResult]:
+    """``up`` of ``names`` (default: Kafka and Elasticsearch) plus Airflow in production shape:
+    PostgreSQL and Redis first (Airflow's processes need them to start), then Airflow's processes."""
+    settings = settings or get_settings()
+    first = list(dict.fromkeys([*(names or DEFAULT_SERVICES), *BACKING]))
+    return up(first, settings=settings, progress=progress) + up(
+        PROCESSES, settings=settings, progress=progress
+    )
+
+
 def ensure_up(
     names: Iterable[str] | None = None, *, settings: Settings | None = None, progress: Progress = _quiet
 ) -> list[str]:
@@ -270,6 +294,8 @@ def down(
     together: stopped one after the other, the last KRaft node would wait for a quorum that is gone.
     """
     settings = settings or get_settings()
+    # Without names: everything khabar may have started (Airflow first, then what it uses).
+    names = list(names) if names else list(SERVICES)
     current = {svc.name for svc in services(names, settings)}
     candidates: dict[str, LocalService] = {}
     for p in PROFILES.values():
@@ -293,6 +319,12 @@ def down(
 
 
 def status(names: Iterable[str] | None = None, *, settings: Settings | None = None) -> list[ServiceStatus]:
+    settings = settings or get_settings()
+    if not names:  # the default services, and Airflow's when `up --airflow` started them
+        names = [
+            *DEFAULT_SERVICES,
+            *(n for n in AIRFLOW_SERVICES if process.read_pid_file(lock_file(settings).parent / f"{n}.pid")),
+        ]
     out = []
     for svc in services(names, settings):
         record = process.alive_from_pid_file(svc.paths.pid_file)

@@ -32,10 +32,16 @@ class LocalService(ABC):
     #: the environment variables that move its ports, for error messages
     port_settings: tuple[str, ...] = ()
 
+    #: False for servers the cluster profile runs once (PostgreSQL, Redis, Airflow's processes)
+    clustered: bool = True
+
     def __init__(self, settings: Settings, node: int = 0, nodes: int | None = None) -> None:
         self.settings = settings
         self.node = node
-        self.nodes = profile(settings).nodes if nodes is None else nodes
+        if not self.clustered:
+            self.nodes = 1
+        else:
+            self.nodes = profile(settings).nodes if nodes is None else nodes
         self.name = self.kind if self.nodes == 1 else f"{self.kind}-{node + 1}"
         self.paths: ServicePaths = service_paths(settings, self.name, project=self.kind)
 
@@ -73,6 +79,10 @@ class LocalService(ABC):
     @abstractmethod
     def marker(self) -> str:
         """A string unique to this installation that appears in the server's command line."""
+
+    def environment(self) -> dict[str, str] | None:
+        """The server's environment (None: inherit ours)."""
+        return None
 
     @property
     def log_file(self) -> Path:

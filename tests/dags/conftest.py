@@ -51,7 +51,10 @@ def airflow_db(airflow_home: Path) -> Path:
     """The metadata database, created (migrated to head) once per session."""
     from airflow.utils import db
 
+    from pipelines.ops.airflow import ensure_pools
+
     db.initdb()
+    ensure_pools()  # news_ingest's scrape tasks run in the khabar_scrape pool
     return airflow_home / "airflow.db"
 
 

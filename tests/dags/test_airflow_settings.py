@@ -73,3 +73,42 @@ def test_login_without_protocol_means_sasl_plain_and_several_brokers(monkeypatch
     assert settings.secret("es_api_key") == "key-789"
     assert settings.es_ca_certs == "/certs/ca.crt"
     assert settings.redacted()["es_api_key"] == "***"
+
+
+def test_the_providers_connection_conventions_are_read_too(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Connections written for apache-airflow-providers-apache-kafka / -elasticsearch work as they are."""
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_KHABAR_KAFKA",
+        '{"conn_type": "kafka", "extra": {"bootstrap.servers": "kb1:9094,kb2:9094", '
+        '"security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-256", '
+        '"sasl.username": "svc", "sasl.password": "rd-secret-321", "group.id": "ignored"}}',
+    )
+    # The Elasticsearch provider's documented URI form: the scheme travels in the schema part.
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_KHABAR_ELASTICSEARCH", "elasticsearch://elastic:es-pw-654@es.internal:9243/https"
+    )
+
+    with caplog.at_level(logging.DEBUG):
+        settings = settings_from_airflow(Settings())
+
+    assert settings.kafka_bootstrap == "kb1:9094,kb2:9094"
+    assert (settings.kafka_security_protocol, settings.kafka_sasl_mechanism) == ("SASL_SSL", "SCRAM-SHA-256")
+    assert (settings.kafka_username, settings.kafka_password) == ("svc", "rd-secret-321")
+    assert settings.es_url == "https://es.internal:9243"
+    assert (settings.es_username, settings.es_password) == ("elastic", "es-pw-654")
+    logged = caplog.text + " ".join(str(r.__dict__) for r in caplog.records)
+    assert "rd-secret-321" not in logged and "es-pw-654" not in logged
+
+
+def test_provider_style_elasticsearch_extra_use_ssl(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_KHABAR_ELASTICSEARCH",
+        '{"conn_type": "elasticsearch", "host": "es2", "port": 9200, "extra": {"use_ssl": true}}',
+    )
+    monkeypatch.setenv("AIRFLOW_CONN_KHABAR_KAFKA", '{"conn_type": "kafka", "host": "kh", "port": 19092}')
+    settings = settings_from_airflow(Settings())
+    assert settings.es_url == "https://es2:9200"
+    # Without extras, khabar's own reading (host + port, PLAINTEXT) applies.
+    assert (settings.kafka_bootstrap, settings.kafka_security_protocol) == ("kh:19092", "PLAINTEXT")

@@ -120,3 +120,29 @@ def test_parse_time_is_small(record_property) -> None:
         record_property(f"parse_seconds[{name}]", seconds)
         print(f"parse time {name}: {seconds * 1000:.1f} ms")
         assert seconds < 5.0, f"{name} took {seconds:.2f}s to parse"
+
+
+def test_ingest_source_updates_the_articles_asset_within_a_pool_and_a_deadline(dagbag: DagBag) -> None:
+    from airflow.sdk import Asset
+
+    dag = dagbag.dags["news_ingest"]
+    task = dag.get_task("ingest_source")
+    (outlet,) = task.outlets
+    assert isinstance(outlet, Asset)
+    assert outlet.name == "news.articles.v1"
+    assert outlet.uri.startswith("kafka://") and outlet.uri.endswith("/news.articles.v1")
+    assert task.pool == "khabar_scrape"
+    assert task.max_active_tis_per_dagrun == 4
+    deadlines = dag.deadline if isinstance(dag.deadline, list) else [dag.deadline]
+    assert len(deadlines) == 1
+    assert deadlines[0].interval == timedelta(minutes=30)
+    assert deadlines[0].callback.path == "pipelines.ops.alerts.ingest_deadline_missed"
+
+
+def test_the_example_downstream_dag_is_scheduled_on_the_articles_asset() -> None:
+    bag = DagBag(dag_folder=str(REPO / "examples" / "downstream_dag.py"))
+    assert bag.import_errors == {}
+    dag = bag.dags["articles_downstream"]
+    from airflow.sdk.definitions.asset import AssetNameRef
+
+    assert list(dag.timetable.asset_condition.objects) == [AssetNameRef(name="news.articles.v1")]
