@@ -20,7 +20,10 @@ from pipelines.cli.failures import EXIT_CODES_HELP, ExitCode
 
 #: verb -> (module under pipelines.cli, one-line help shown by ``khabar --help``)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "stack": ("stack", "Start, stop and inspect the local Kafka and Elasticsearch (no Docker)."),
+    "stack": (
+        "stack",
+        "Start, stop and inspect the local Kafka and Elasticsearch, and Airflow with --airflow (no Docker).",
+    ),
     "extract": (
         "extract",
         "Extract one saved page into an Article and print it as JSON (exit 3 if it holds no article).",
