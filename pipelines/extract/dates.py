@@ -24,7 +24,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pipelines.extract.page import PageIndex, visible_text
+from htmldate import find_date
+from lxml.html import HtmlElement
+
+from pipelines.extract.page import PageIndex, text_of, visible_text
 from pipelines.normalize.arabic import fold_digits
 from pipelines.normalize.arabic_dates import parse_arabic_date
 
@@ -123,8 +126,8 @@ def _time_elements(page: PageIndex) -> list[tuple[str, str]]:
             classes = str(tag.get("class") or "").lower()
             kind = "updated" if re.search(r"modif|updat", classes) else "published"
             # the article's own <time> before the header's "today" or a sidebar's teaser dates
-            own = tag.has_attr("pubdate") or re.search(r"publish|posted|created", classes) is not None
-            inside = tag.find_parent(["article", "main"]) is not None
+            own = "pubdate" in tag.attrib or re.search(r"publish|posted|created", classes) is not None
+            inside = next(tag.iterancestors("article", "main"), None) is not None
             times.append(((not own, not inside, position), str(value), kind))
     return found + [(value, kind) for _rank, value, kind in sorted(times)]
 
@@ -133,18 +136,18 @@ def _dated_elements(page: PageIndex) -> list[str]:
     """Short texts of elements whose class or id says they hold a date (the page's dateline)."""
     texts = []
     for tag in page.dated:
-        text = tag.get_text(" ", strip=True)
+        text = text_of(tag, strip=True)
         if 6 <= len(text) <= 80 and re.search(r"\d", fold_digits(text)):
             texts.append(text)
     return texts[:20]
 
 
-def _htmldate(html: str, now: datetime | None, tz: tzinfo) -> datetime | None:
-    from htmldate import find_date
+def _htmldate(tree: HtmlElement, now: datetime | None, tz: tzinfo) -> datetime | None:
+    # htmldate searches its own copy of the tree: the page is not parsed again
 
     try:
         found = find_date(
-            html,
+            tree,
             original_date=True,
             extensive_search=False,  # no guessing from "© 2025" footers; the text scan below does better
             outputformat="%Y-%m-%d",
@@ -157,7 +160,6 @@ def _htmldate(html: str, now: datetime | None, tz: tzinfo) -> datetime | None:
 
 def find_dates(
     page: PageIndex,
-    html: str,
     candidates: list[tuple[str, str, str]],
     *,
     fetched_at: datetime,
@@ -184,7 +186,7 @@ def find_dates(
         else:
             updated = (parsed, source)
     if published is None:
-        found = _htmldate(html, fetched_at, tz)
+        found = _htmldate(page.tree, fetched_at, tz)
         if found is not None:
             published = (found, "htmldate")
     if published is None:
