@@ -154,9 +154,11 @@ DATES: dict[str, Callable[[str, str], str | None]] = {
 def _warm_khabar() -> None:
     """Load what khabar loads on first use only (language model, dateparser's locales)."""
     import py3langid
+    from trafilatura.external import jt_stoplist_init
 
     from pipelines.extract.dates import parse_date
 
+    jt_stoplist_init()  # jusText's stop lists: loaded once, by whichever extractor needs them first
     py3langid.classify("warm up")
     parse_date("Tue, 24 Sep 2024 08:00:00 GMT")  # dateparser, the long tail's parser
 

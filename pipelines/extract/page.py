@@ -16,8 +16,6 @@ from trafilatura.utils import load_html
 
 _DATE_ITEMPROP = re.compile(r"^date(published|created|modified)$")
 _DATE_CLASS = re.compile(r"date|time|publish|posted|byline|meta|تاريخ", re.I)
-_CHROME_TAGS = frozenset({"a", "button", "nav", "header", "footer", "select", "label"})
-_DATED_TAGS = frozenset({"span", "div", "p", "small", "li", "time", "em"})
 #: elements whose text is code or markup, never something a reader sees
 _INVISIBLE = frozenset({"script", "style", "noscript", "template"})
 
@@ -65,39 +63,49 @@ def text_of(element: HtmlElement, separator: str = " ", *, strip: bool = False) 
     return separator.join(strings(element))
 
 
+def _xpath(expression: str) -> etree.XPath:
+    return etree.XPath(expression, smart_strings=False)
+
+
+# Each lookup is one XPath query (run in C): a Python loop over every element cost more than
+# trafilatura's whole extraction on long pages.
+_METAS = _xpath("//meta")
+_LINKS = _xpath("//link[@href]")
+_JSON_LD = _xpath("//script[contains(translate(@type, 'JSON+LD', 'json+ld'), 'ld+json')]")
+_TIMES = _xpath("//time")
+_TITLE = _xpath("(//title)[1]")
+_H1 = _xpath("(//h1)[1]")
+_MAINS = _xpath("//main | //*[@role='main']")
+_CHROME_TEXT = _xpath(
+    "//text()[ancestor::a or ancestor::button or ancestor::nav or ancestor::header or ancestor::footer"
+    " or ancestor::select or ancestor::label]"
+)
+_ITEMPROP = _xpath("//*[@itemprop]")
+_DATED = _xpath(
+    "//*[self::span or self::div or self::p or self::small or self::li or self::time or self::em]"
+    "[@class or @id]"
+)
+
+
 def scan(tree: HtmlElement) -> PageIndex:
     index = PageIndex(tree=tree)
-    for node in tree.iter():
-        name = node.tag
-        if not isinstance(name, str):  # comments and processing instructions
-            continue
-        attrib = node.attrib
-        if name == "meta":
-            index.metas.append(node)
-        elif name == "link":
-            index.links.append(node)
-        elif name == "script":
-            if "ld+json" in (attrib.get("type") or "").lower():
-                index.json_ld.append(node)
-        elif name == "time":
-            index.times.append(node)
-        elif name == "title" and index.title is None:
-            index.title = node
-        elif name == "h1" and index.h1 is None:
-            index.h1 = node
-        elif name == "html" and index.html_tag is None:
-            index.html_tag = node
-        if name == "main" or attrib.get("role") == "main":
-            index.mains.append(node)
-        if name in _CHROME_TAGS:
-            index.chrome_words.update(" ".join(node.itertext()).split())
-        itemprop = attrib.get("itemprop")
-        if itemprop and _DATE_ITEMPROP.match(itemprop.lower()):
-            index.itemprop_dates.append(node)
-        if name in _DATED_TAGS and ("class" in attrib or "id" in attrib) and len(index.dated) < 200:
-            marker = f"{attrib.get('class') or ''} {attrib.get('id') or ''}"
-            if _DATE_CLASS.search(marker):
-                index.dated.append(node)
+    index.html_tag = tree if tree.tag == "html" else None
+    index.metas = _METAS(tree)
+    index.links = _LINKS(tree)
+    index.json_ld = _JSON_LD(tree)
+    index.times = _TIMES(tree)
+    index.title = next(iter(_TITLE(tree)), None)
+    index.h1 = next(iter(_H1(tree)), None)
+    index.mains = _MAINS(tree)
+    index.chrome_words = set(" ".join(_CHROME_TEXT(tree)).split())
+    index.itemprop_dates = [
+        node for node in _ITEMPROP(tree) if _DATE_ITEMPROP.match((node.get("itemprop") or "").lower())
+    ]
+    for node in _DATED(tree):
+        if _DATE_CLASS.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
+            index.dated.append(node)
+            if len(index.dated) >= 200:
+                break
     index.has_text = any(piece.strip() for piece in strings(tree))
     return index
 
