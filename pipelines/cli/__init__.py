@@ -21,6 +21,7 @@ app = typer.Typer(
 _AREAS: list[tuple[str, str | None]] = [
     ("stack", "stack"),
     ("extract", None),  # khabar extract
+    ("rebuild", None),  # khabar rebuild
     ("scrape", None),  # khabar scrape
     ("topics", "topics"),
     ("tail", None),  # khabar tail
