@@ -189,7 +189,7 @@ def rebuild(
             end = consumer.end_offsets(partitions)
             for tp in partitions:  # resume where this group stopped, else from the beginning
                 committed = consumer.committed(tp)
-                if committed is None:
+                if committed is None or committed < 0:  # never committed by this group
                     consumer.seek_to_beginning(tp)
                 else:
                     consumer.seek(tp, committed)
