@@ -1,4 +1,4 @@
-"""Manually triggered maintenance DAGs: setup, reindex, dead-letter replay.
+"""Manually triggered maintenance DAGs: setup, reindex, dead-letter replay, rebuild from stored pages.
 
 Each is `schedule=None` (trigger it from the UI or `airflow dags trigger`), wiring only: every task
 calls `pipelines/`, with Kafka and Elasticsearch settings from the `khabar_kafka` and
@@ -137,6 +137,43 @@ def khabar_dlq_replay() -> None:
     replay()
 
 
+@dag(
+    dag_id="khabar_rebuild",
+    tags=["khabar", "maintenance", "kafka", "extract"],
+    doc_md="""
+### khabar_rebuild — re-extract every stored page after the extractor or a selector improved
+
+Reads `news.pages.v1` with its own consumer group (a failed run resumes where it stopped), extracts
+each page again with the current code and sources.yaml selectors — nothing is fetched — and
+publishes to `news.articles.v1` only the articles whose content hash changed, with a newer version
+so the index replaces them. Pages that no longer yield an article become dead letters with their
+reason. Params: `sources` (list of source ids; empty = all), `since` / `until` (fetch time, ISO 8601).
+""",
+    params={
+        "sources": Param([], type=["null", "array"], description="Only pages of these sources"),
+        "since": Param(None, type=["null", "string"], format="date-time", description="Fetched at or after"),
+        "until": Param(None, type=["null", "string"], format="date-time", description="Fetched before"),
+    },
+    **COMMON,
+)
+def khabar_rebuild() -> None:
+    @task(execution_timeout=timedelta(hours=6))
+    def rebuild(params: dict | None = None) -> dict:
+        from pipelines.ops.airflow import settings_from_airflow
+        from pipelines.ops.maintenance import rebuild_articles
+
+        params = params or {}
+        return rebuild_articles(
+            settings_from_airflow(),
+            sources=params.get("sources") or None,
+            since=params.get("since"),
+            until=params.get("until"),
+        )
+
+    rebuild()
+
+
 khabar_setup()
 khabar_reindex()
 khabar_dlq_replay()
+khabar_rebuild()

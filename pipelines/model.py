@@ -87,6 +87,9 @@ class Article(_Record):
     fetched_at: AwareDatetime
     content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
     extraction_method: str
+    extracted_at: AwareDatetime | None = Field(
+        default=None, description="Set by `khabar rebuild`: when a stored page was extracted again"
+    )
 
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
@@ -94,11 +97,12 @@ class Article(_Record):
     def version(self) -> int:
         """External document version: the article's own time, in ms.
 
-        The newest of updated_at and fetched_at: a re-scrape that found changed content carries a
-        later fetched_at, so it wins; a replayed or reordered older message carries an earlier one,
-        so Elasticsearch rejects it as a version conflict instead of overwriting newer content.
+        The newest of updated_at, fetched_at and extracted_at: a re-scrape that found changed content
+        carries a later fetched_at, and a rebuild (same page, better extractor) a later extracted_at,
+        so they win; a replayed or reordered older message carries an earlier one, so Elasticsearch
+        rejects it as a version conflict instead of overwriting newer content.
         """
-        newest = max(t for t in (self.updated_at, self.fetched_at) if t is not None)
+        newest = max(t for t in (self.updated_at, self.fetched_at, self.extracted_at) if t is not None)
         return int(newest.timestamp() * 1000)
 
     def to_message(self) -> dict:

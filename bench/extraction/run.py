@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import re
 import statistics
@@ -37,6 +38,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/common.py
 from common import BENCH_DIR, write_result  # noqa: E402
 
 _TOKEN = re.compile(r"\w+", re.UNICODE | re.MULTILINE | re.IGNORECASE | re.DOTALL)
+
+
+# --- development / test split ----------------------------------------------------------------------
+
+#: share of pages (by hash of the file name) held out as the test part: no tuning decision reads it
+TEST_SHARE = 3
+
+
+def part_of(name: str) -> str:
+    """``dev`` or ``test``, fixed by the file name's SHA-256 (first byte mod 10 < 3: test)."""
+    return "test" if hashlib.sha256(name.encode("utf-8")).digest()[0] % 10 < TEST_SHARE else "dev"
 
 
 # --- scoring (scrapinghub/article-extraction-benchmark evaluate.py semantics) ---------------------
@@ -142,23 +154,41 @@ DATES: dict[str, Callable[[str, str], str | None]] = {
 }
 
 
+def _warm_khabar() -> None:
+    """Load what khabar loads on first use only (language model, dateparser's locales)."""
+    import py3langid
+    from trafilatura.external import jt_stoplist_init
+
+    from pipelines.extract.dates import parse_date
+
+    jt_stoplist_init()  # jusText's stop lists: loaded once, by whichever extractor needs them first
+    py3langid.classify("warm up")
+    parse_date("Tue, 24 Sep 2024 08:00:00 GMT")  # dateparser, the long tail's parser
+
+
 def run_bodies(data: Path, limit: int | None) -> tuple[dict, dict]:
     root = data / "extraction" / "article-extraction-benchmark"
     truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
     ids = sorted(truth)[:limit] if limit else sorted(truth)
     pages = {i: gzip.decompress((root / "html" / f"{i}.html.gz").read_bytes()).decode("utf-8") for i in ids}
+    parts = {i: part_of(f"{i}.html.gz") for i in ids}
+    _warm_khabar()
     for fn in BODY.values():  # warm imports and models outside the timed loop
-        fn(pages[ids[0]], truth[ids[0]].get("url", ""))
+        for i in ids[:10]:
+            fn(pages[i], truth[i].get("url", ""))
     results, per_page = {}, {}
     for name, fn in BODY.items():
-        rows, started, cpu = [], time.perf_counter(), time.process_time()
+        rows: dict[str, list] = {"all": [], "dev": [], "test": []}
+        started, cpu = time.perf_counter(), time.process_time()
         outputs = {i: fn(pages[i], truth[i].get("url", "")) for i in ids}
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         for i in ids:
-            rows.append(shingle_tp_fp_fn(truth[i].get("articleBody", ""), outputs[i]))
-            per_page.setdefault(i, {})[name] = round(_f1_page(rows[-1]), 4)
+            row = shingle_tp_fp_fn(truth[i].get("articleBody", ""), outputs[i])
+            rows["all"].append(row)
+            rows[parts[i]].append(row)
+            per_page.setdefault(i, {"part": parts[i]})[name] = round(_f1_page(row), 4)
         results[name] = {
-            **metrics(rows),
+            **{part: {**metrics(r), "pages": len(r)} for part, r in rows.items() if r},
             "pages": len(ids),
             "pages_per_second": len(ids) / elapsed,
             # CPU time is steadier than wall time on a machine shared with other jobs
@@ -182,11 +212,19 @@ def run_dates(data: Path) -> dict:
             html = (root / item["file"]).read_text(encoding="utf-8")
             found[url] = (fn(html, url) or "")[:10]
         elapsed = time.perf_counter() - started
-        right = sum(found[u] == item["date"] for u, item in truth.items())
+        right = {u: found[u] == item["date"] for u, item in truth.items()}
+        by_part = {
+            part: sum(ok for u, ok in right.items() if part_of(truth[u]["file"]) == part)
+            for part in ("dev", "test")
+        }
         results[name] = {
-            "accuracy": right / len(truth),
-            "right": right,
+            "accuracy": sum(right.values()) / len(truth),
+            "right": sum(right.values()),
             "pages": len(truth),
+            "right_by_part": by_part,
+            "pages_by_part": {
+                p: sum(part_of(i["file"]) == p for i in truth.values()) for p in ("dev", "test")
+            },
             "pages_per_second": len(truth) / elapsed,
             "found": found,
         }
@@ -206,17 +244,25 @@ def main() -> None:
     result = {"bodies": bodies, "dates": dates, "per_page_f1": per_page, "at": datetime.now(UTC).isoformat()}
     write_result(args.out, result)
 
-    print(f"Body extraction, {bodies['khabar']['pages']} pages (4-word shingles)")
-    print(f"{'extractor':<18} {'F1':>6} {'prec':>6} {'recall':>6} {'pages/s':>8} {'pages/cpu-s':>11}")
-    for name, m in sorted(bodies.items(), key=lambda kv: -kv[1]["f1"]):
+    print(
+        f"Body extraction, {bodies['khabar']['pages']} pages (4-word shingles); dev/test split by file-name hash"
+    )
+    print(
+        f"{'extractor':<18} {'F1 dev':>7} {'F1 test':>7} {'F1 all':>7} {'prec':>6} {'recall':>6} "
+        f"{'pages/s':>8} {'pages/cpu-s':>11}"
+    )
+    for name, m in sorted(bodies.items(), key=lambda kv: -kv[1]["all"]["f1"]):
         print(
-            f"{name:<18} {m['f1']:6.3f} {m['precision']:6.3f} {m['recall']:6.3f} "
+            f"{name:<18} {m['dev']['f1']:7.3f} {m.get('test', {}).get('f1', float('nan')):7.3f} "
+            f"{m['all']['f1']:7.3f} {m['all']['precision']:6.3f} {m['all']['recall']:6.3f} "
             f"{m['pages_per_second']:8.1f} {m['pages_per_cpu_second']:11.1f}"
         )
-    print("\nPublication date, Arabic dated pages")
-    print(f"{'extractor':<18} {'right':>7} {'pages/s':>8}")
+    print("\nPublication date, Arabic dated pages (right: dev / test / all)")
+    print(f"{'extractor':<18} {'dev':>5} {'test':>5} {'all':>5}")
     for name, m in dates.items():
-        print(f"{name:<18} {m['right']:>3}/{m['pages']:<3} {m['pages_per_second']:8.1f}")
+        dev, test = m["right_by_part"]["dev"], m["right_by_part"]["test"]
+        n_dev, n_test = m["pages_by_part"]["dev"], m["pages_by_part"]["test"]
+        print(f"{name:<18} {dev}/{n_dev:<3} {test}/{n_test:<3} {m['right']}/{m['pages']}")
     print(f"\nresults: {args.out}")
 
 

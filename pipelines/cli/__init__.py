@@ -26,7 +26,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "extract": (
         "extract",
-        "Extract one saved page into an Article and print it as JSON (exit 3 if it holds no article).",
+        "Extract saved pages into Articles as JSON (one page: exit 3 if it holds no article).",
+    ),
+    "rebuild": (
+        "rebuild",
+        "Extract every stored page again with the current extractor and selectors; publish changed articles.",
     ),
     "scrape": ("scrape", "Discover, fetch and extract articles from news sources (no Kafka)."),
     "topics": ("topics", "Create and inspect khabar's Kafka topics."),

@@ -1,30 +1,81 @@
-"""``khabar extract --url URL FILE``: run the extract stage on a saved page and print the Article JSON."""
+"""``khabar extract``: run the extract stage on saved pages and print Articles as JSON.
+
+One page: ``khabar extract --url URL FILE``. Many: ``khabar extract --urls MAP.tsv --jsonl``
+(``URL<TAB>PATH`` per line), one JSON object per line in input order: the Article, or
+``{"line", "url", "path", "error", "reason", "message"}`` for a page without one.
+The extractor (lxml, trafilatura, htmldate) is imported only when a page is extracted, so the
+command starts fast.
+"""
 
 from __future__ import annotations
 
 import json
-import zlib
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
 
 import typer
 
 from pipelines.cli.failures import ExitCode
-from pipelines.config import get_settings
-from pipelines.errors import ExtractionError, KhabarError
-from pipelines.extract import extract_article
-from pipelines.fetch.charset import decode_html
-from pipelines.fetch.inflate import TooLargeError, gunzip
-from pipelines.model import RawPage
 
 app = typer.Typer()
+
+#: extraction outcomes that mean "the page holds no article", as opposed to "the page could not be read"
+NO_ARTICLE_REASONS = frozenset({"boilerplate_only", "no_title", "empty_page", "not_html"})
+
+
+def _when(fetched_at: datetime | None) -> datetime:
+    when = fetched_at or datetime.now(UTC)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _extract_map(
+    urls: Path, *, source_id: str, timezone: str | None, fetched_at: datetime, max_bytes: int
+) -> None:
+    from pipelines.extract.saved import extract_many, read_url_map
+
+    try:
+        lines = urls.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        typer.echo(json.dumps({"error": "input", "reason": "unreadable_map", "message": str(exc)}), err=True)
+        raise typer.Exit(1) from exc
+    entries = list(read_url_map(lines, urls.parent))
+    results = extract_many(
+        entries, fetched_at=fetched_at, source_id=source_id, timezone=timezone, max_bytes=max_bytes
+    )
+    progress = None
+    if sys.stderr.isatty():  # a bar for a person watching, nothing in logs or pipes
+        from rich.progress import Progress
+
+        progress = Progress(transient=True)
+        progress.start()
+        task = progress.add_task("extracting", total=len(entries))
+    failed = 0
+    try:
+        for result in results:
+            if isinstance(result, dict):
+                failed += 1
+                line = json.dumps(result, ensure_ascii=False)
+            else:
+                line = json.dumps(result.to_message(), ensure_ascii=False)
+            sys.stdout.write(line + "\n")
+            if progress is not None:
+                progress.advance(task)
+    finally:
+        if progress is not None:
+            progress.stop()
+    sys.stdout.flush()
+    typer.echo(f"{len(entries) - failed} articles, {failed} without one", err=True)
 
 
 @app.command("extract")
 def extract(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="saved page: .html or .html.gz"),
-    url: str = typer.Option(..., "--url", help="the URL the page was fetched from"),
+    file: Path = typer.Argument(None, exists=True, dir_okay=False, help="saved page: .html or .html.gz"),
+    url: str = typer.Option(None, "--url", help="the URL the page was fetched from"),
+    urls: Path = typer.Option(
+        None, "--urls", exists=True, dir_okay=False, help="MAP.tsv: URL<TAB>PATH per line (many pages)"
+    ),
+    jsonl: bool = typer.Option(False, "--jsonl", help="one compact JSON object per line (implied by --urls)"),
     source_id: str = typer.Option("cli", "--source", help="source id to stamp on the article"),
     content_type: str = typer.Option("text/html", help="HTTP Content-Type, if known (its charset is used)"),
     timezone: str = typer.Option(None, help="IANA timezone for dates written without an offset"),
@@ -32,44 +83,42 @@ def extract(
         None, help="when the page was fetched (anchors relative dates such as 'منذ ساعتين'); default now"
     ),
 ) -> None:
-    """Extract one saved page into an Article and print it as JSON (exit 3 if it holds no article)."""
-    cap = get_settings().max_response_bytes  # the fetcher's cap: a page it would never have kept
-    if file.stat().st_size > cap:
-        _fail("FetchError", "too_large", f"{file} is larger than {cap} bytes (KHABAR_MAX_RESPONSE_BYTES)")
-    raw = file.read_bytes()
-    if file.suffix == ".gz":
-        try:
-            raw = gunzip(raw, cap)
-        except TooLargeError as exc:
-            _fail("FetchError", "too_large", f"{file}: {exc} (KHABAR_MAX_RESPONSE_BYTES)")
-        except zlib.error as exc:
-            _fail("FetchError", "bad_encoding", f"{file}: broken gzip: {exc}")
-    when = fetched_at or datetime.now(UTC)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
+    """Extract saved pages into Articles as JSON (one page: exit 3 if it holds no article)."""
+    from pipelines.config import get_settings
+
+    max_bytes = get_settings().max_response_bytes
+    if urls is not None:
+        if file is not None or url is not None:
+            raise typer.BadParameter("--urls reads the URLs and files from MAP.tsv: drop --url and FILE")
+        _extract_map(
+            urls, source_id=source_id, timezone=timezone, fetched_at=_when(fetched_at), max_bytes=max_bytes
+        )
+        return
+    if file is None or url is None:
+        raise typer.BadParameter("give --url URL FILE for one page, or --urls MAP.tsv --jsonl for many")
+
+    from pipelines.errors import KhabarError
+    from pipelines.extract.article import extract_article
+    from pipelines.extract.saved import error_record, read_page
+
     try:
-        # decoded here the way the fetcher does it: BOM, Content-Type charset, <meta>, detection
-        text, charset = decode_html(raw, content_type)
-        page = RawPage(
-            url=url,
-            final_url=url,
-            status=200,
-            content_type=content_type,
-            charset=charset,
-            body=raw,
-            text=text,
-            fetched_at=when,
+        page = read_page(
+            file,
+            url,
+            fetched_at=_when(fetched_at),
             source_id=source_id,
+            content_type=content_type,
+            max_bytes=max_bytes,
         )
         article = extract_article(page, source_id=source_id, timezone=timezone)
     except KhabarError as exc:
-        # A page without an article is "nothing found" (3); anything else failed (1).
-        code = ExitCode.NOTHING_FOUND if isinstance(exc, ExtractionError) else ExitCode.FAILURE
-        _fail(exc.error_class, exc.reason, str(exc), code)
-    typer.echo(json.dumps(article.to_message(), ensure_ascii=False, indent=2))
-
-
-def _fail(error: str, reason: str, message: str, code: int = ExitCode.FAILURE) -> NoReturn:
-    """The error as one JSON object on stderr, then exit ``code``."""
-    typer.echo(json.dumps({"error": error, "reason": reason, "message": message}), err=True)
-    raise typer.Exit(code)
+        typer.echo(json.dumps(error_record(exc)), err=True)
+        # A page without an article is "nothing found" (3); a page that could not be read failed (1).
+        nothing = exc.reason in NO_ARTICLE_REASONS
+        raise typer.Exit(ExitCode.NOTHING_FOUND if nothing else ExitCode.FAILURE) from exc
+    message = article.to_message()
+    typer.echo(
+        json.dumps(message, ensure_ascii=False)
+        if jsonl
+        else json.dumps(message, ensure_ascii=False, indent=2)
+    )

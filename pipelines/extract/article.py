@@ -15,13 +15,13 @@ from collections.abc import Mapping
 from urllib.parse import urljoin
 
 import py3langid
-from bs4 import BeautifulSoup
+from lxml.html import HtmlElement
 
 from pipelines.errors import ExtractionError
-from pipelines.extract.body import MIN_BODY_CHARS, extract_body
+from pipelines.extract.body import MIN_BODY_CHARS, extract_body, select
 from pipelines.extract.dates import find_dates, zone
 from pipelines.extract.metadata import read_metadata
-from pipelines.extract.page import PageIndex, chrome_share, main_text_chars, parse, scan
+from pipelines.extract.page import PageIndex, chrome_share, main_text_chars, parse, scan, text_of
 from pipelines.fetch.charset import decode_html
 from pipelines.model import Article, Block, RawPage, article_id_for, content_hash_for
 from pipelines.normalize.arabic import clean_display
@@ -52,15 +52,15 @@ def page_html(page: RawPage) -> str:
     return text
 
 
-def _selected_text(soup: BeautifulSoup, selectors: Mapping[str, str] | None, key: str) -> str:
+def _selected_text(tree: HtmlElement, selectors: Mapping[str, str] | None, key: str) -> str:
     if not selectors or not selectors.get(key):
         return ""
-    found = soup.select_one(selectors[key])
-    if found is None:
+    found = select(tree, selectors[key])
+    if not found:
         return ""
     # a date selector may point at <meta content=...> or <time datetime=...>
-    value = (found.get("content") or found.get("datetime")) if key == "date" else None
-    return clean_display(str(value) if value else found.get_text(" "))
+    value = (found[0].get("content") or found[0].get("datetime")) if key == "date" else None
+    return clean_display(value if value else text_of(found[0]))
 
 
 def _trim_chrome(blocks: list[Block], index: PageIndex) -> list[Block]:
@@ -95,17 +95,19 @@ def extract_article(
     if page.not_modified:
         raise ExtractionError("304 Not Modified: nothing to extract", reason="empty_page")
     html = page_html(page)
-    soup = parse(html)
-    index = scan(soup)
+    tree = parse(html)  # the one parse: metadata, body and dates all read this tree
+    if tree is None:
+        raise ExtractionError("the page could not be parsed as HTML", reason="not_html")
+    index = scan(tree)
     if not index.has_text:
         raise ExtractionError("the page has no text", reason="empty_page")
     url = page.final_url or page.url
     md = read_metadata(index)
 
-    title = _selected_text(soup, selectors, "title") or md.title
+    title = _selected_text(tree, selectors, "title") or md.title
     if not title:
         raise ExtractionError("no title found", reason="no_title")
-    body = extract_body(html, soup, url=url, title=title, json_ld_body=md.json_ld_body, selectors=selectors)
+    body = extract_body(tree, url=url, title=title, json_ld_body=md.json_ld_body, selectors=selectors)
     if body is None or len(body.text) < MIN_BODY_CHARS:
         raise ExtractionError("no article text, only boilerplate", reason="boilerplate_only")
     main_chars = main_text_chars(index)
@@ -121,15 +123,15 @@ def extract_article(
 
     dates = find_dates(
         index,
-        html,
         md.dates,
         fetched_at=page.fetched_at,
         tz=zone(timezone),
-        selector_text=_selected_text(soup, selectors, "date") or None,
+        selector_text=_selected_text(tree, selectors, "date") or None,
         body_text=body_text,
     )
-    lead = _selected_text(soup, selectors, "lead") or md.lead
-    authors = [_selected_text(soup, selectors, "author")] if _selected_text(soup, selectors, "author") else []
+    lead = _selected_text(tree, selectors, "lead") or md.lead
+    author = _selected_text(tree, selectors, "author")
+    authors = [author] if author else []
     canonical = resolve_canonical(url, md.canonical, md.amp_link, og_url=md.og_url)
     return Article(
         article_id=article_id_for(canonical),
@@ -146,7 +148,7 @@ def extract_article(
         updated_at=dates.updated_at,
         updated_at_source=dates.updated_at_source,  # type: ignore[arg-type]
         language=_language(md.language, body_text),
-        section=_selected_text(soup, selectors, "section") or md.section,
+        section=_selected_text(tree, selectors, "section") or md.section,
         tags=md.tags,
         image=urljoin(url, md.image) if md.image else None,
         fetched_at=page.fetched_at,

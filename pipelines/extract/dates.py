@@ -6,6 +6,17 @@ Order of trust (the first source that yields a sane date wins): the source's dat
 text: elements whose class says "date" (Arabic parser, then dateparser), then the first absolute
 date in the visible text (the dateline).
 
+When candidates disagree (the rule, tested in tests/unit/test_extract_dates.py):
+
+1. the first source in the order above that yields a sane date wins, whatever the others say;
+2. if the winner has no time of day ("2025-03-02"), a later candidate on the same calendar day that
+   has one ("2025-03-02T09:30:00+02:00") lends it its time: same date, more precise. Candidates on
+   another day never override the winner (a sidebar, a modified date mislabelled, a footer);
+3. an ``updated`` date earlier than the published one is dropped (a CMS template or import time).
+
+A clock time with no date ("14:21") is not a date unless the page says "today" (اليوم / today):
+it is never completed with the fetch day. Dates keep the offset the page wrote ("+03:00").
+
 Every value is parsed the same way: ISO 8601 first, then the Arabic parser (regional month names,
 Arabic-Indic digits, Hijri, relative dates against ``fetched_at``), then dateparser.
 
@@ -26,9 +37,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dateparser
 from htmldate import find_date
+from lxml.html import HtmlElement
 
-from pipelines.extract.page import PageIndex, visible_text
-from pipelines.normalize.arabic import fold_digits
+from pipelines.extract.page import PageIndex, text_of, visible_text
+from pipelines.normalize.arabic import fold_digits, normalize_text
 from pipelines.normalize.arabic_dates import parse_arabic_date
 
 log = logging.getLogger(__name__)
@@ -87,9 +99,46 @@ def _dateparser(value: str, tz: tzinfo, now: datetime | None) -> datetime | None
             return None
 
 
+_CLOCK = re.compile(r"\d{1,2}[:.]\d{2}(?:[:.]\d{2})?")
+#: words that anchor a bare time to a day: "today" and relative phrases (ago, yesterday, منذ ...)
+_DAY_WORDS = re.compile(
+    r"(?<!\w)(?:today|aujourd'hui|yesterday|hier|ago|il y a|(?<!اخبار )اليوم(?! السابع)|امس|البارحه|منذ|قبل)(?!\w)",
+    re.I,
+)
+
+
+def time_without_date(value: str) -> bool:
+    """ "14:21", "الساعة 02:30 م", "Updated 14:21 GMT": a clock time and no date, nor a day word."""
+    folded = normalize_text(fold_digits(value))
+    if not _CLOCK.search(folded):
+        return False
+    rest = _CLOCK.sub(" ", folded)
+    return not re.search(r"\d", rest) and not _DAY_WORDS.search(rest) and not _has_month(rest)
+
+
+def _has_month(text: str) -> bool:
+    return parse_arabic_date(f"1 {text} 2000", tz=UTC) is not None and bool(re.search(r"[^\W\d_]{3,}", text))
+
+
+def _says_today(value: str) -> bool:
+    return (
+        re.search(
+            r"(?<!\w)(?:today|aujourd'hui|(?<!اخبار )اليوم(?! السابع))(?!\w)", normalize_text(value), re.I
+        )
+        is not None
+    )
+
+
 def parse_date(value: str, *, tz: tzinfo = UTC, now: datetime | None = None) -> datetime | None:
-    """One date value (meta content, ``datetime`` attribute, text) -> aware datetime or None."""
+    """One date value (meta content, ``datetime`` attribute, text) -> aware datetime or None.
+
+    A clock time without a date ("14:21") is not a date: parsers would complete it with the fetch
+    day, dating a 2020 page today. Only a page that says so ("اليوم 14:21", "today 14:21") gets the
+    fetch day.
+    """
     if not value or not value.strip():
+        return None
+    if time_without_date(value) and not _says_today(value):
         return None
     parsed = _iso(value, tz) or parse_arabic_date(value, tz=tz, now=now)
     if parsed is None and len(value) <= 80 and re.search(r"\d", fold_digits(value)):
@@ -124,8 +173,8 @@ def _time_elements(page: PageIndex) -> list[tuple[str, str]]:
             classes = str(tag.get("class") or "").lower()
             kind = "updated" if re.search(r"modif|updat", classes) else "published"
             # the article's own <time> before the header's "today" or a sidebar's teaser dates
-            own = tag.has_attr("pubdate") or re.search(r"publish|posted|created", classes) is not None
-            inside = tag.find_parent(["article", "main"]) is not None
+            own = "pubdate" in tag.attrib or re.search(r"publish|posted|created", classes) is not None
+            inside = next(tag.iterancestors("article", "main"), None) is not None
             times.append(((not own, not inside, position), str(value), kind))
     return found + [(value, kind) for _rank, value, kind in sorted(times)]
 
@@ -134,16 +183,18 @@ def _dated_elements(page: PageIndex) -> list[str]:
     """Short texts of elements whose class or id says they hold a date (the page's dateline)."""
     texts = []
     for tag in page.dated:
-        text = tag.get_text(" ", strip=True)
+        text = text_of(tag, strip=True)
         if 6 <= len(text) <= 80 and re.search(r"\d", fold_digits(text)):
             texts.append(text)
     return texts[:20]
 
 
-def _htmldate(html: str, now: datetime | None, tz: tzinfo) -> datetime | None:
+def _htmldate(tree: HtmlElement, now: datetime | None, tz: tzinfo) -> datetime | None:
+    # htmldate searches its own copy of the tree: the page is not parsed again
+
     try:
         found = find_date(
-            html,
+            tree,
             original_date=True,
             extensive_search=False,  # no guessing from "© 2025" footers; the text scan below does better
             outputformat="%Y-%m-%d",
@@ -154,9 +205,17 @@ def _htmldate(html: str, now: datetime | None, tz: tzinfo) -> datetime | None:
     return _iso(found, tz) if found else None
 
 
+def _has_clock(value: str) -> bool:
+    return _CLOCK.search(fold_digits(value)) is not None
+
+
+def _same_day(candidate: datetime, winner: datetime) -> bool:
+    """Same calendar day, read in the winner's own timezone."""
+    return candidate.astimezone(winner.tzinfo).date() == winner.date()
+
+
 def find_dates(
     page: PageIndex,
-    html: str,
     candidates: list[tuple[str, str, str]],
     *,
     fetched_at: datetime,
@@ -172,18 +231,28 @@ def find_dates(
 
     published: tuple[datetime, str] | None = None
     updated: tuple[datetime, str] | None = None
+    published_has_clock = False
     for value, source, kind in ordered:
-        if (kind == "published" and published) or (kind == "updated" and updated):
+        if kind == "updated" and updated:
+            continue
+        if kind == "published" and published:
+            if published_has_clock or source == "selector":
+                continue
+            # disagreement rule, step 2: a date-only winner takes the time of a later candidate
+            # on the same calendar day; a candidate on another day never overrides it
+            parsed = parse_date(value, tz=tz, now=fetched_at)
+            if parsed is not None and _has_clock(value) and _same_day(parsed, published[0]):
+                published, published_has_clock = (parsed, published[1]), True
             continue
         parsed = parse_date(value, tz=tz, now=fetched_at)
         if parsed is None:
             continue
         if kind == "published":
-            published = (parsed, source)
+            published, published_has_clock = (parsed, source), _has_clock(value)
         else:
             updated = (parsed, source)
     if published is None:
-        found = _htmldate(html, fetched_at, tz)
+        found = _htmldate(page.tree, fetched_at, tz)
         if found is not None:
             published = (found, "htmldate")
     if published is None:

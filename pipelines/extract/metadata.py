@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bs4 import Tag
+from lxml.html import HtmlElement
 
-from pipelines.extract.page import PageIndex
+from pipelines.extract.page import PageIndex, text_of
 from pipelines.normalize.arabic import clean_display, normalize_text
 
 ARTICLE_TYPES = frozenset(
@@ -111,12 +111,12 @@ def _types(node: dict) -> set[str]:
     return {str(v).rsplit("/", 1)[-1].lower() for v in values if v}
 
 
-def json_ld_article(scripts: list[Tag]) -> dict | None:
+def json_ld_article(scripts: list[HtmlElement]) -> dict | None:
     """The page's article object from JSON-LD, the one with the most text if there are several."""
     articles = []
     for script in scripts:
         try:
-            nodes = list(_nodes(_load_json_ld(script.string or script.get_text() or "")))
+            nodes = list(_nodes(_load_json_ld(script.text or "")))
         except RecursionError:  # @graph inside @graph... hundreds deep: a hostile page, skip it
             continue
         articles += [node for node in nodes if _types(node) & ARTICLE_TYPES]
@@ -163,7 +163,7 @@ def _keywords(value: Any) -> list[str]:
 # --- meta tags ------------------------------------------------------------------------------------
 
 
-def _meta_map(metas: list[Tag]) -> dict[str, list[str]]:
+def _meta_map(metas: list[HtmlElement]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for tag in metas:
         content = tag.get("content")
@@ -184,14 +184,12 @@ def _first(meta: dict[str, list[str]], *keys: str) -> str:
     return ""
 
 
-def _link(links: list[Tag], rel: str) -> str | None:
+def _link(links: list[HtmlElement], rel: str) -> str | None:
     for tag in links:
         if not tag.get("href"):
             continue
-        rels = tag.get("rel") or []
-        rels = rels if isinstance(rels, list) else str(rels).split()
-        if rel in (r.lower() for r in rels):
-            return str(tag["href"]).strip() or None
+        if rel in (tag.get("rel") or "").lower().split():
+            return tag.get("href", "").strip() or None
     return None
 
 
@@ -235,10 +233,10 @@ def _is_site_level(text: str, site_names: set[str]) -> bool:
     return named and len(folded.split()) <= 8
 
 
-def _language(html: Tag | None, meta: dict[str, list[str]], ld: dict | None) -> str | None:
+def _language(html: HtmlElement | None, meta: dict[str, list[str]], ld: dict | None) -> str | None:
     candidates = [
-        html.get("lang") if isinstance(html, Tag) else None,
-        html.get("xml:lang") if isinstance(html, Tag) else None,
+        html.get("lang") if html is not None else None,
+        html.get("xml:lang") if html is not None else None,
         _text(ld.get("inLanguage")) if ld else None,
         _first(meta, "og:locale"),
         _first(meta, "content-language", "language", "dc.language"),
@@ -263,8 +261,8 @@ def read_metadata(page: PageIndex) -> Metadata:
     titles = [
         _text(ld.get("headline")) if ld else "",
         _first(meta, "og:title", "twitter:title", "dc.title", "title"),
-        h1.get_text(" ") if h1 else "",
-        title_tag.get_text(" ") if title_tag else "",
+        text_of(h1) if h1 is not None else "",
+        text_of(title_tag) if title_tag is not None else "",
         _text(ld.get("name")) if ld else "",
     ]
     titles = [_strip_site_name(clean_display(t), site_names) for t in titles if t and clean_display(t)]

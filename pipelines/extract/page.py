@@ -1,7 +1,8 @@
-"""One walk over the parsed page, collecting every element the metadata and date readers need.
+"""The page parsed once, and one walk over it collecting what the metadata and date readers need.
 
-BeautifulSoup's ``find_all`` walks the whole tree on each call; a page has a dozen of those
-lookups, so they are gathered here in a single pass over ``soup.descendants``.
+The lxml tree built here is the only parse of a page: metadata, dates, the source's CSS selectors
+and trafilatura (which works on its own copy) all read it. BeautifulSoup over the same page cost
+as much CPU as trafilatura's whole extraction, so the extractor does not use it.
 """
 
 from __future__ import annotations
@@ -9,74 +10,103 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bs4 import BeautifulSoup, Tag
+from lxml import etree
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
 
 _DATE_ITEMPROP = re.compile(r"^date(published|created|modified)$")
 _DATE_CLASS = re.compile(r"date|time|publish|posted|byline|meta|تاريخ", re.I)
-_CHROME_TAGS = frozenset({"a", "button", "nav", "header", "footer", "select", "label"})
-_DATED_TAGS = frozenset({"span", "div", "p", "small", "li", "time", "em"})
+#: elements whose text is code or markup, never something a reader sees
+_INVISIBLE = frozenset({"script", "style", "noscript", "template"})
 
 
 @dataclass
 class PageIndex:
-    soup: BeautifulSoup
-    html_tag: Tag | None = None
-    title: Tag | None = None
-    h1: Tag | None = None
-    metas: list[Tag] = field(default_factory=list)
-    links: list[Tag] = field(default_factory=list)
-    json_ld: list[Tag] = field(default_factory=list)
-    times: list[Tag] = field(default_factory=list)
-    itemprop_dates: list[Tag] = field(default_factory=list)
-    mains: list[Tag] = field(default_factory=list)  # <main> / role=main: where the page says its content is
-    dated: list[Tag] = field(default_factory=list)  # class/id says "date", "time", "byline"...
+    tree: HtmlElement
+    html_tag: HtmlElement | None = None
+    title: HtmlElement | None = None
+    h1: HtmlElement | None = None
+    metas: list[HtmlElement] = field(default_factory=list)
+    links: list[HtmlElement] = field(default_factory=list)
+    json_ld: list[HtmlElement] = field(default_factory=list)
+    times: list[HtmlElement] = field(default_factory=list)
+    itemprop_dates: list[HtmlElement] = field(default_factory=list)
+    mains: list[HtmlElement] = field(default_factory=list)  # <main> / role=main: where the content is
+    dated: list[HtmlElement] = field(default_factory=list)  # class/id says "date", "time", "byline"...
     has_text: bool = False
     #: the words of links, buttons, menus, headers and footers: what an article body is not
     chrome_words: set[str] = field(default_factory=set)
 
 
-def parse(html: str) -> BeautifulSoup:
-    """The page as a BeautifulSoup tree over lxml.
-
-    ``class`` and ``rel`` stay plain strings (``multi_valued_attributes=None``): splitting them on
-    every tag is a fifth of the parse time, and CSS selectors match either form.
-    """
-    return BeautifulSoup(html, "lxml", multi_valued_attributes=None)
+def parse(html: str) -> HtmlElement | None:
+    """The page as an lxml tree (trafilatura's loader: encoding declarations, repairs), or None."""
+    return load_html(html)
 
 
-def scan(soup: BeautifulSoup) -> PageIndex:
-    index = PageIndex(soup=soup)
-    for node in soup.descendants:
-        if not isinstance(node, Tag):
-            continue
-        name = node.name
-        attrs = node.attrs
-        if name == "meta":
-            index.metas.append(node)
-        elif name == "link":
-            index.links.append(node)
-        elif name == "script":
-            if "ld+json" in str(attrs.get("type", "")).lower():
-                index.json_ld.append(node)
-        elif name == "time":
-            index.times.append(node)
-        elif name == "title" and index.title is None:
-            index.title = node
-        elif name == "h1" and index.h1 is None:
-            index.h1 = node
-        elif name == "html" and index.html_tag is None:
-            index.html_tag = node
-        if name == "main" or attrs.get("role") == "main":
-            index.mains.append(node)
-        if name in _CHROME_TAGS:
-            index.chrome_words.update(node.get_text(" ").split())
-        if "itemprop" in attrs and _DATE_ITEMPROP.match(str(attrs["itemprop"]).lower()):
-            index.itemprop_dates.append(node)
-        if name in _DATED_TAGS and ("class" in attrs or "id" in attrs) and len(index.dated) < 200:
-            marker = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-            if _DATE_CLASS.search(marker):
-                index.dated.append(node)
-    index.has_text = next(soup.stripped_strings, None) is not None
+#: text nodes a reader sees: XPath runs in C, ten times faster than walking the tree in Python
+_VISIBLE_TEXT = etree.XPath(
+    "descendant-or-self::text()[not(ancestor::script or ancestor::style or ancestor::noscript"
+    " or ancestor::template)]",
+    smart_strings=False,
+)
+
+
+def strings(element: HtmlElement) -> list[str]:
+    """The text pieces a reader sees under ``element``, in document order (scripts, styles skipped)."""
+    return _VISIBLE_TEXT(element)  # type: ignore[return-value]
+
+
+def text_of(element: HtmlElement, separator: str = " ", *, strip: bool = False) -> str:
+    """``element``'s visible text joined with ``separator`` (``strip``: pieces trimmed, empties out)."""
+    if strip:
+        return separator.join(s for piece in strings(element) if (s := piece.strip()))
+    return separator.join(strings(element))
+
+
+def _xpath(expression: str) -> etree.XPath:
+    return etree.XPath(expression, smart_strings=False)
+
+
+# Each lookup is one XPath query (run in C): a Python loop over every element cost more than
+# trafilatura's whole extraction on long pages.
+_METAS = _xpath("//meta")
+_LINKS = _xpath("//link[@href]")
+_JSON_LD = _xpath("//script[contains(translate(@type, 'JSON+LD', 'json+ld'), 'ld+json')]")
+_TIMES = _xpath("//time")
+_TITLE = _xpath("(//title)[1]")
+_H1 = _xpath("(//h1)[1]")
+_MAINS = _xpath("//main | //*[@role='main']")
+_CHROME_TEXT = _xpath(
+    "//text()[ancestor::a or ancestor::button or ancestor::nav or ancestor::header or ancestor::footer"
+    " or ancestor::select or ancestor::label]"
+)
+_ITEMPROP = _xpath("//*[@itemprop]")
+_DATED = _xpath(
+    "//*[self::span or self::div or self::p or self::small or self::li or self::time or self::em]"
+    "[@class or @id]"
+)
+
+
+def scan(tree: HtmlElement) -> PageIndex:
+    index = PageIndex(tree=tree)
+    index.html_tag = tree if tree.tag == "html" else None
+    index.metas = _METAS(tree)
+    index.links = _LINKS(tree)
+    index.json_ld = _JSON_LD(tree)
+    index.times = _TIMES(tree)
+    index.title = next(iter(_TITLE(tree)), None)
+    index.h1 = next(iter(_H1(tree)), None)
+    index.mains = _MAINS(tree)
+    index.chrome_words = set(" ".join(_CHROME_TEXT(tree)).split())
+    index.itemprop_dates = [
+        node for node in _ITEMPROP(tree) if _DATE_ITEMPROP.match((node.get("itemprop") or "").lower())
+    ]
+    for node in _DATED(tree):
+        if _DATE_CLASS.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
+            index.dated.append(node)
+            if len(index.dated) >= 200:
+                break
+    index.has_text = any(piece.strip() for piece in strings(tree))
     return index
 
 
@@ -90,20 +120,23 @@ def main_text_chars(index: PageIndex) -> int | None:
     """Length of the text inside the page's declared main region, None when it declares none."""
     if not index.mains:
         return None
-    outermost = [
-        m for m in index.mains if not any(m in other.descendants for other in index.mains if other is not m)
-    ]
-    return sum(len(m.get_text(" ", strip=True)) for m in outermost)
+    mains = set(index.mains)
+    outermost = [m for m in index.mains if not any(a in mains for a in m.iterancestors())]
+    return sum(len(text_of(m, strip=True)) for m in outermost)
 
 
 def visible_text(index: PageIndex, limit: int = 4000) -> str:
     """The start of the page's visible text (scripts and styles excluded)."""
-    root = index.soup.body or index.soup
+    body = index.tree.find("body")
+    root = body if body is not None else index.tree
     out: list[str] = []
     size = 0
-    for string in root.stripped_strings:
-        out.append(string)
-        size += len(string) + 1
+    for piece in strings(root):
+        piece = piece.strip()
+        if not piece:
+            continue
+        out.append(piece)
+        size += len(piece) + 1
         if size >= limit:
             break
     return " ".join(out)

@@ -73,3 +73,30 @@ def replay_dead_letters(
         "by_stage": dict(Counter(r.stage for r in results)),
         "skipped_because": dict(skipped),
     }
+
+
+def _moment(value: str | datetime | None) -> datetime | None:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if value else None
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def rebuild_articles(
+    settings: Settings,
+    *,
+    sources: list[str] | None = None,
+    since: str | datetime | None = None,
+    until: str | datetime | None = None,
+) -> dict[str, Any]:
+    """Re-extract the stored pages and republish changed articles (see pipelines.ingest.rebuild)."""
+    from pipelines.ingest.rebuild import rebuild
+    from pipelines.sources import load_sources
+
+    stats = rebuild(
+        settings,
+        load_sources(settings.sources_file),
+        source_ids=sources or None,
+        since=_moment(since),
+        until=_moment(until),
+    )
+    return stats.as_dict()

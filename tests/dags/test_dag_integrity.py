@@ -22,7 +22,7 @@ pytestmark = pytest.mark.airflow
 
 REPO = Path(__file__).resolve().parents[2]
 DAGS_FOLDER = REPO / "dags"
-EXPECTED = {"news_ingest", "khabar_setup", "khabar_reindex", "khabar_dlq_replay"}
+EXPECTED = {"news_ingest", "khabar_setup", "khabar_reindex", "khabar_dlq_replay", "khabar_rebuild"}
 
 
 def test_dag_files_import_without_errors(dagbag: DagBag) -> None:
@@ -65,9 +65,11 @@ def test_news_ingest_fans_out_one_task_per_source(dagbag: DagBag) -> None:
 
 
 def test_maintenance_dags_are_manual_with_params(dagbag: DagBag) -> None:
-    for dag_id in ("khabar_setup", "khabar_reindex", "khabar_dlq_replay"):
+    for dag_id in ("khabar_setup", "khabar_reindex", "khabar_dlq_replay", "khabar_rebuild"):
         assert dagbag.dags[dag_id].schedule is None
     assert set(dagbag.dags["khabar_dlq_replay"].params) == {"stage", "since", "limit"}
+    assert set(dagbag.dags["khabar_rebuild"].params) == {"sources", "since", "until"}
+    assert {t.task_id for t in dagbag.dags["khabar_rebuild"].tasks} == {"rebuild"}
     assert {t.task_id for t in dagbag.dags["khabar_setup"].tasks} == {"create_topics", "setup_index"}
 
 

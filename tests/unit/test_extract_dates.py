@@ -6,10 +6,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from bs4 import BeautifulSoup
 
 from pipelines.extract.dates import find_dates, parse_date
-from pipelines.extract.page import scan
+from pipelines.extract.page import parse, scan
 from pipelines.normalize.arabic_dates import parse_arabic_date
 
 NOW = datetime(2025, 10, 30, 12, 0, tzinfo=UTC)
@@ -125,8 +124,7 @@ def test_parse_date_falls_back_to_dateparser_and_rejects_nonsense() -> None:
 
 
 def _find(html: str, candidates: list[tuple[str, str, str]] | None = None):
-    soup = BeautifulSoup(html, "lxml")
-    return find_dates(scan(soup), html, candidates or [], fetched_at=NOW)
+    return find_dates(scan(parse(html)), candidates or [], fetched_at=NOW)
 
 
 def test_json_ld_wins_over_opengraph_and_time_elements() -> None:

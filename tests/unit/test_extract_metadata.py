@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from bs4 import BeautifulSoup
-
 from pipelines.extract.metadata import Metadata, read_metadata
-from pipelines.extract.page import scan
+from pipelines.extract.page import parse, scan
 
 
 def _md(head: str, body: str = "<p>نص</p>", lang: str = "") -> Metadata:
     html = f"<html{lang}><head>{head}</head><body>{body}</body></html>"
-    return read_metadata(scan(BeautifulSoup(html, "lxml")))
+    return read_metadata(scan(parse(html)))
 
 
 def _ld(json_text: str) -> str:
