@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 ARTICLE_SCHEMA = "news.articles.v1"
-ARTICLE_SCHEMA_VERSION = "1.0.0"
+ARTICLE_SCHEMA_VERSION = "1.1.0"  # 1.1.0: optional extracted_at (khabar rebuild)
 
 
 def utcnow() -> datetime:

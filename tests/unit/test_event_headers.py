@@ -37,7 +37,7 @@ def test_article_headers_carry_cloudevents_traceparent_and_the_old_ones() -> Non
     article = make_article(1)
     headers = _article_headers(article)
     assert headers["ce_specversion"] == "1.0"
-    assert headers["ce_type"] == "news.articles.v1:1.0.0"
+    assert headers["ce_type"] == f"news.articles.v1:{ARTICLE_SCHEMA_VERSION}"
     assert headers["ce_source"] == "urn:khabar:ingest:test-source"
     assert headers["ce_id"] == f"{article.article_id}-{article.version}"
     assert headers["ce_time"] == "2026-11-02T09:01:00.000Z"  # the article version's time (fetched_at)
@@ -47,7 +47,7 @@ def test_article_headers_carry_cloudevents_traceparent_and_the_old_ones() -> Non
     assert headers["traceparent"].startswith(f"00-{'ab' * 16}-") and headers["traceparent"].endswith("-01")
     # The headers readers had before: unchanged.
     assert headers["schema"] == "news.articles.v1"
-    assert headers["schema_version"] == "1.0.0"
+    assert headers["schema_version"] == ARTICLE_SCHEMA_VERSION
     assert headers["trace_id"] == "ab" * 16
     assert headers["source_id"] == "test-source"
 
@@ -106,7 +106,7 @@ def test_the_cloudevents_sdk_reads_the_headers_as_an_event() -> None:
     event = from_binary_event(
         KafkaMessage(headers=dict(raw), key=article.article_id.encode(), value=encode_json(value))
     )
-    assert event.get_type() == "news.articles.v1:1.0.0"
+    assert event.get_type() == f"news.articles.v1:{ARTICLE_SCHEMA_VERSION}"
     assert event.get_id() == f"{article.article_id}-{article.version}"
     assert event.get_time() == datetime(2026, 11, 2, 9, 5, tzinfo=UTC)
     assert event.get_data() == value
