@@ -95,9 +95,9 @@ def test_the_providers_connection_conventions_are_read_too(
 
     assert settings.kafka_bootstrap == "kb1:9094,kb2:9094"
     assert (settings.kafka_security_protocol, settings.kafka_sasl_mechanism) == ("SASL_SSL", "SCRAM-SHA-256")
-    assert (settings.kafka_username, settings.kafka_password) == ("svc", "rd-secret-321")
+    assert (settings.kafka_username, settings.secret("kafka_password")) == ("svc", "rd-secret-321")
     assert settings.es_url == "https://es.internal:9243"
-    assert (settings.es_username, settings.es_password) == ("elastic", "es-pw-654")
+    assert (settings.es_username, settings.secret("es_password")) == ("elastic", "es-pw-654")
     logged = caplog.text + " ".join(str(r.__dict__) for r in caplog.records)
     assert "rd-secret-321" not in logged and "es-pw-654" not in logged
 
