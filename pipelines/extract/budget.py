@@ -93,6 +93,7 @@ class BudgetedExtractor:
         self.budget = budget
         self._lock = threading.Lock()
         self._pool: Pool | None = None
+        self._warned = False
 
     def extract(
         self,
@@ -109,6 +110,13 @@ class BudgetedExtractor:
             "timezone": timezone,
         }
         if self.budget.timeout <= 0:
+            return extract_article(page, **kwargs)
+        if multiprocessing.current_process().daemon:
+            # A daemonic process (a Celery prefork worker) may not start children: the size and link
+            # caps above still hold there, the time and memory limits cannot.
+            if not self._warned:
+                self._warned = True
+                log.warning("daemonic process: extraction runs without its time and memory limits")
             return extract_article(page, **kwargs)
         with self._lock:
             pool = self._pool = self._pool or self._start()
