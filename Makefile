@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.khabar-installed
 EXTRAS ?= airflow,dev,bench
 
-.PHONY: install lock browser servers demo test test-unit lint format stack-up stack-down stack-status bench clean-venv
+.PHONY: install lock browser servers demo test test-cluster test-unit lint format stack-up stack-down stack-status bench clean-venv
 
 install: $(STAMP)
 
@@ -48,8 +48,13 @@ servers:
 demo: install
 	$(BIN)/khabar demo
 
+# The cluster failure tests (3 Kafka + 3 Elasticsearch, kill -9) run apart with `make test-cluster`:
+# one of the four (the controller kill) still fails, see issue 17.
 test: install browser servers
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not cluster"
+
+test-cluster: install
+	$(BIN)/python -m pytest -m cluster
 
 test-unit: install
 	$(BIN)/python -m pytest tests/unit
