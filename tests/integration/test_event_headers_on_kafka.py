@@ -12,6 +12,7 @@ from publish_fixtures import consume_all, topic_settings  # noqa: F401
 from pipelines.ingest.publish import publish_articles
 from pipelines.kafka.clients import headers_dict
 from pipelines.kafka.events import new_trace_id, trace_id_of
+from pipelines.model import ARTICLE_SCHEMA_VERSION
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +35,7 @@ def test_a_consumed_article_reads_back_as_a_cloudevent(topic_settings) -> None: 
     (record,) = consume_all(settings, settings.topic_articles)
     event = as_event(record)
     assert event.get_specversion() == "1.0"
-    assert event.get_type() == "news.articles.v1:1.0.0"
+    assert event.get_type() == f"news.articles.v1:{ARTICLE_SCHEMA_VERSION}"
     assert event.get_source() == "urn:khabar:ingest:test-source"
     assert event.get_id() == f"{article.article_id}-{article.version}"
     assert event.get_time() == article.fetched_at

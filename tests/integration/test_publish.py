@@ -25,6 +25,7 @@ from pipelines.kafka.contracts import schema_errors
 from pipelines.kafka.dlq import read_spooled
 from pipelines.kafka.messages import DeadLetter, PageMessage
 from pipelines.kafka.topics import ensure_topics
+from pipelines.model import ARTICLE_SCHEMA_VERSION
 
 __all__ = ["topic_settings"]  # the fixture, imported for pytest
 
@@ -45,7 +46,7 @@ def test_articles_come_back_valid_complete_and_ordered_per_key(topic_settings: S
         value = json.loads(record.value)
         assert schema_errors("news.articles.v1", value) == []
         headers = headers_dict(record.headers)
-        assert headers["schema"] == "news.articles.v1" and headers["schema_version"] == "1.0.0"
+        assert headers["schema"] == "news.articles.v1" and headers["schema_version"] == ARTICLE_SCHEMA_VERSION
         assert headers["content-type"].startswith("application/json")
         assert headers["source_id"] == "test-source" and len(headers["trace_id"]) == 32
         assert record.key.decode() == value["article_id"]
@@ -171,7 +172,9 @@ def test_tail_prints_key_position_headers_and_title(topic_settings: Settings) ->
         check=True,
     )
     assert f"key={article.article_id}" in run.stdout
-    assert "news.articles.v1@1.0.0" in run.stdout and "source_id=test-source" in run.stdout
+    assert (
+        f"news.articles.v1@{ARTICLE_SCHEMA_VERSION}" in run.stdout and "source_id=test-source" in run.stdout
+    )
     assert article.title in run.stdout
 
 
