@@ -244,11 +244,13 @@ class Fetcher:
             try:
                 resp = self._stream(url, headers, cap=cap, html_only=html_only, policy=policy)
             except FetchError as exc:
+                self.limiter.finished(host, interval)
                 if not exc.transient or attempt == retries:
                     raise
                 log.info("retrying %s after %s", url, exc.reason, extra={"url": url, "attempt": attempt + 1})
                 time.sleep(backoff(attempt, base=self.backoff_base))
                 continue
+            self.limiter.finished(host, interval)
             if resp.status != 429 and resp.status < 500:
                 return resp
             reason = "rate_limited" if resp.status == 429 else f"http_{resp.status}"

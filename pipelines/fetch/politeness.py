@@ -37,6 +37,14 @@ class HostRateLimiter:
             self._sleep(delay)
         return delay
 
+    def finished(self, host: str, interval: float) -> None:
+        """A request to ``host`` has ended: the next one starts ``interval`` after this, not only after
+        the previous start. Spacing starts alone is not enough: a request whose connection took longer
+        reaches the server late, and the next one, on time, would follow it closer than ``interval``."""
+        with self._lock:
+            after = self._clock() + max(interval, 0.0)
+            self._next[host] = max(self._next.get(host, after), after)
+
     def pause(self, host: str, seconds: float) -> None:
         """No request to ``host`` for ``seconds`` from now (server asked us to back off)."""
         with self._lock:

@@ -6,6 +6,8 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
+import pytest
+
 from pipelines.fetch.politeness import HostRateLimiter, backoff, parse_retry_after
 
 
@@ -59,3 +61,13 @@ def test_backoff_grows_is_jittered_and_capped() -> None:
         value = backoff(attempt, base=0.5, cap=4.0)
         assert 0.25 <= value <= min(4.0, 0.5 * 2**attempt)
     assert len({backoff(3, base=0.5) for _ in range(20)}) > 1
+
+
+def test_the_next_request_waits_the_interval_after_the_previous_one_ended() -> None:
+    now = [100.0]
+    slept: list[float] = []
+    limiter = HostRateLimiter(clock=lambda: now[0], sleep=slept.append)
+    limiter.wait("a.example", 0.25)  # starts at 100.0
+    now[0] = 100.4  # a slow request: it ends 0.4 s later
+    limiter.finished("a.example", 0.25)
+    assert limiter.wait("a.example", 0.25) == pytest.approx(0.25)  # not 0: 0.25 s after it ended
