@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from elasticsearch import Elasticsearch
@@ -39,6 +39,8 @@ from pipelines.kafka.topics import ensure_topics
 from pipelines.model import Article
 from pipelines.stack import process
 from pipelines.stack.cluster import elastic_cluster, kafka_cluster
+
+T = TypeVar("T")
 
 # Every settings field the indexer subprocesses share with the test, as KHABAR_* variables.
 _SHARED = (
@@ -265,6 +267,15 @@ class Workload:
                 pytest.fail(f"timed out after {timeout}s waiting for {what}; logs in {self.logs}")
             time.sleep(every)
         return time.monotonic() - began
+
+    def poll(self, probe: Callable[[], T | None], timeout: float, what: str, every: float = 0.5) -> T:
+        """The first answer of ``probe()`` that is not None (polled until ``timeout``)."""
+        began = time.monotonic()
+        while (found := probe()) is None:
+            if time.monotonic() - began > timeout:
+                pytest.fail(f"timed out after {timeout}s waiting for {what}; logs in {self.logs}")
+            time.sleep(every)
+        return found
 
     def wait_indexing(self, publishing: Publishing, n: int = 50, *, or_half_sent: bool = True) -> None:
         """Until the indexer has written ``n`` documents (or, if ``or_half_sent``, half the articles
