@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -99,6 +100,13 @@ class Cluster:
     def restart_missing(self) -> list[str]:
         """``up`` again: starts exactly the nodes that are not running."""
         return local_stack.ensure_up(settings=self.settings)
+
+    def restart_missing_in_background(self) -> Future[list[str]]:
+        """:meth:`restart_missing` in a thread: the node boots while the indexer catches up."""
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="restart")
+        future = pool.submit(self.restart_missing)
+        pool.shutdown(wait=False)
+        return future
 
     def wait_whole(self, topics: list[str], timeout: float = 180) -> None:
         """Every node up, no partition of ``topics`` short of an in-sync replica, Elasticsearch green."""
@@ -288,7 +296,8 @@ class Workload:
         )
 
     def wait_caught_up(self, expected: int) -> None:
-        self.wait_for(lambda: self.count() == expected and self.lag() == 0, 900, "the indexer(s) to catch up")
+        # The lag first: a refresh per poll while the indexer is behind would only slow it down.
+        self.wait_for(lambda: self.lag() == 0 and self.count() == expected, 900, "the indexer(s) to catch up")
 
     def assert_everything_indexed_once(self, articles: list[Article]) -> None:
         """The invariant of every failure test: each article is in the index exactly once, at its
@@ -314,8 +323,6 @@ def workload(cluster: Cluster, tmp_path: Path) -> Iterator[Workload]:
         topic_enriched=f"test.cluster.{tag}.enriched",
         index_alias=f"test-cluster-{tag}",
         indexer_group=f"test-cluster-{tag}",
-        bulk_max_docs=100,
-        bulk_max_seconds=0.5,
         metrics_port=0,
     )
     reports = ensure_topics(settings)
