@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import signal
-import threading
-import time
 
 import pytest
 from article_factory import make_article
@@ -14,17 +12,6 @@ from pipelines.indexer.reindex import reindex, reindex_from_index
 from pipelines.indexer.service import IndexerService, RunOptions
 
 pytestmark = pytest.mark.integration
-
-
-def publish_in_chunks(env, articles, chunk: int, pause: float) -> threading.Thread:
-    def run() -> None:
-        for start in range(0, len(articles), chunk):
-            env.publish(articles[start : start + chunk])
-            time.sleep(pause)
-
-    thread = threading.Thread(target=run, name="publisher", daemon=True)
-    thread.start()
-    return thread
 
 
 def index_until_caught_up(settings) -> None:
@@ -67,7 +54,7 @@ def test_reindex_from_index_with_the_indexer_running_loses_nothing_and_replays_o
     old = write_index(es, alias)
 
     live = env.start(name="live")  # keeps consuming (and writing to the alias) throughout
-    publisher = publish_in_chunks(env, articles[1000:], chunk=50, pause=0.3)
+    publisher = env.publish_in_chunks(articles[1000:], chunk=50, pause=0.3)
     report = reindex_from_index(env.settings, es=es)
     publisher.join(timeout=120)
     assert not publisher.is_alive()
