@@ -179,7 +179,7 @@ def test_tail_prints_key_position_headers_and_title(topic_settings: Settings) ->
     # The CloudEvents headers and traceparent the publisher set on the record, on one line of their own.
     (record,) = consume_all(topic_settings, topic_settings.topic_articles)
     headers = headers_dict(record.headers)
-    event_line = next(line for line in run.stdout.splitlines() if "ce_id=" in line).split()
+    event_line = next(line for line in run.stdout.splitlines() if line.strip().startswith("ce_id=")).split()
     for name in ("ce_id", "ce_type", "ce_source", "ce_time", "traceparent"):
         assert f"{name}={headers[name]}" in event_line, (name, event_line)
     assert headers["traceparent"].split("-")[1] == headers["trace_id"]
