@@ -1,23 +1,13 @@
 """`khabar tail`'s header line: CloudEvents and foreign headers shown, repeats of the first line not."""
 
-from article_factory import make_article
+from article_factory import article_headers, make_article
 
 from pipelines.cli.tail import event_headers
-from pipelines.kafka.clients import headers_dict, message_headers
-from pipelines.model import ARTICLE_SCHEMA, ARTICLE_SCHEMA_VERSION
 
 
 def test_event_headers_show_the_cloudevents_and_not_what_the_first_line_says() -> None:
     article = make_article(3)
-    headers = headers_dict(
-        message_headers(
-            ARTICLE_SCHEMA,
-            ARTICLE_SCHEMA_VERSION,
-            source_id=article.source_id,
-            value=article.to_message(),
-            key=article.article_id,
-        )
-    )
+    headers = article_headers(article)
     shown = dict(pair.split("=", 1) for pair in event_headers(headers, article.article_id).split())
     assert set(shown) == {"ce_id", "ce_type", "ce_source", "ce_time", "traceparent"}
     assert all(shown[name] == headers[name] for name in shown)
