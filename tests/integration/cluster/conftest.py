@@ -18,7 +18,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
+from isolation import isolated_settings
 
 from pipelines import stack as local_stack
 from pipelines.config import PROJECT_ROOT, Settings, get_settings
@@ -295,18 +295,7 @@ class Workload:
 
 @pytest.fixture
 def workload(cluster: Cluster, tmp_path: Path) -> Iterator[Workload]:
-    tag = uuid.uuid4().hex[:8]
-    settings = cluster.settings.with_overrides(
-        topic_articles=f"test.cluster.{tag}.articles",
-        topic_dlq=f"test.cluster.{tag}.dlq",
-        topic_pages=f"test.cluster.{tag}.pages",
-        topic_enriched=f"test.cluster.{tag}.enriched",
-        index_alias=f"test-cluster-{tag}",
-        indexer_group=f"test-cluster-{tag}",
-        bulk_max_docs=100,
-        bulk_max_seconds=0.5,
-        metrics_port=0,
-    )
+    settings = isolated_settings(cluster.settings, "cluster")
     reports = ensure_topics(settings)
     assert [r.action for r in reports] == ["created"] * 4, reports
     setup_index(cluster.es, settings)
