@@ -9,11 +9,12 @@ secrets are :class:`~pydantic.SecretStr`, shown as ``***`` wherever settings are
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from pipelines.errors import ConfigError
 from pipelines.logs import redact
@@ -23,6 +24,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The sources file shipped with the package (real Arabic outlets).
 DEFAULT_SOURCES_FILE = Path(__file__).resolve().parent / "sources" / "sources.yaml"
 ENV_PREFIX = "KHABAR_"
+#: Set while :meth:`Settings._validated` builds settings from given values only (no environment).
+_GIVEN_VALUES_ONLY: ContextVar[bool] = ContextVar("khabar_settings_given_values_only", default=False)
 
 
 def in_checkout() -> bool:
@@ -165,12 +168,29 @@ class Settings(BaseSettings):
         return cls._validated({**values, **overrides})
 
     @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        if _GIVEN_VALUES_ONLY.get():
+            return (init_settings,)
+        return init_settings, env_settings, dotenv_settings, file_secret_settings
+
+    @classmethod
     def _validated(cls, values: dict[str, Any]) -> Settings:
+        # Without the switch, pydantic-settings would fill every field not in ``values`` from
+        # os.environ (model_validate runs the sources too): from_env(mapping) must read the mapping only.
+        token = _GIVEN_VALUES_ONLY.set(True)
         try:
-            # model_validate checks the values without reading the environment a second time.
             return cls.model_validate(values)
         except ValidationError as exc:
             raise ConfigError(_describe(exc)) from None
+        finally:
+            _GIVEN_VALUES_ONLY.reset(token)
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied, checked like values from the environment."""

@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pipelines.model import Article, Block, RawPage, article_id_for, content_hash_for
+from pipelines.kafka.clients import headers_dict, message_headers
+from pipelines.model import (
+    ARTICLE_SCHEMA,
+    ARTICLE_SCHEMA_VERSION,
+    Article,
+    Block,
+    RawPage,
+    article_id_for,
+    content_hash_for,
+)
 
 PARAGRAPHS = [
     "استقبل وزير الخارجية الروسي سيرغي لافروف نظيره السوري أسعد الشيباني في موسكو.",
@@ -65,4 +74,18 @@ def make_page(article: Article, *, size: int = 0) -> RawPage:
         text=html,
         fetched_at=article.fetched_at,
         source_id=article.source_id,
+    )
+
+
+def article_headers(article: Article, trace_id: str | None = None) -> dict[str, str]:
+    """The headers the publisher sets on ``article``'s record (khabar's, CloudEvents, traceparent)."""
+    return headers_dict(
+        message_headers(
+            ARTICLE_SCHEMA,
+            ARTICLE_SCHEMA_VERSION,
+            source_id=article.source_id,
+            trace_id=trace_id,
+            value=article.to_message(),
+            key=article.article_id,
+        )
     )

@@ -15,6 +15,7 @@ from pipelines import stack
 from pipelines.config import Settings, get_settings
 from pipelines.errors import StackError
 from pipelines.profile import PROFILES
+from pipelines.stack import kafka_security
 from pipelines.stack.cluster import elastic_cluster, kafka_cluster
 
 app = typer.Typer(
@@ -103,6 +104,7 @@ def up(
     except StackError as exc:
         console.print(f"[red]stack up failed[/red]: {exc}", highlight=False)
         raise typer.Exit(1) from exc
+    kafka_started = any(r.name.startswith("kafka") and r.action == "started" for r in results)
     table = Table("service", "address", "state", "pid", "prepare", "start")
     words = {"started": "started", "running": "already running", "external": "served by another process"}
     for r in results:
@@ -119,6 +121,36 @@ def up(
             highlight=False,
             soft_wrap=True,
         )
+    if kafka_started:
+        # A fresh broker's SASL_SSL listener refuses everyone until the users and ACLs exist.
+        try:
+            console.print(_secure_kafka(settings), highlight=False, soft_wrap=True)
+        except StackError as exc:
+            console.print(
+                f"[yellow]Kafka users and ACLs not made[/yellow]: {exc}; retry with `khabar stack users`",
+                highlight=False,
+            )
+
+
+def _secure_kafka(settings: Settings) -> str:
+    """Make the SCRAM users and ACLs on the first broker; the line telling clients where to connect."""
+    first = stack.services(["kafka"], settings)[0]
+    if not first.healthy(timeout=2.0):
+        raise StackError(
+            f"no Kafka answers at {first.address}; start it with `khabar stack up`", reason="kafka_down"
+        )
+    kafka_security.ensure_users_and_acls(first)
+    return (
+        f"Kafka SASL_SSL: 127.0.0.1:{kafka_security.secure_port(settings)}, users "
+        f"{' and '.join(kafka_security.ROLES)} (passwords in {kafka_security.users_file(settings)})"
+    )
+
+
+@app.command()
+def users(profile: ProfileName = typer.Option(None, "--profile", help=_PROFILE_HELP)) -> None:
+    """Create the Kafka SCRAM users and ACLs of the SASL_SSL listener on the running broker
+    (``up`` does it when it starts Kafka; safe to repeat)."""
+    console.print(_secure_kafka(_settings(profile)), highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -11,11 +11,14 @@ from kafka import OffsetAndMetadata, TopicPartition
 from rich.console import Console
 
 from pipelines.config import get_settings
+from pipelines.kafka import events
 from pipelines.kafka.clients import (
+    H_CONTENT_TYPE,
     H_SCHEMA,
     H_SCHEMA_VERSION,
     H_SOURCE_ID,
     H_TRACE_ID,
+    JSON_CONTENT_TYPE,
     headers_dict,
     make_consumer,
 )
@@ -42,6 +45,25 @@ def gist(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)[:200]
 
 
+def event_headers(headers: dict[str, str], key: str) -> str:
+    """The CloudEvents headers, ``traceparent`` and any header khabar does not set, as ``name=value``
+    pairs, leaving out what the first line already says (schema, source_id, trace_id, the key) and
+    values that only repeat it (spec version 1.0, the schema's own dataschema, the default
+    content-type)."""
+    schema = headers.get(H_SCHEMA, "")
+    implied = {
+        H_SCHEMA: schema,
+        H_SCHEMA_VERSION: headers.get(H_SCHEMA_VERSION),
+        H_SOURCE_ID: headers.get(H_SOURCE_ID),
+        H_TRACE_ID: headers.get(H_TRACE_ID),
+        H_CONTENT_TYPE: JSON_CONTENT_TYPE,
+        events.H_CE_SPECVERSION: events.SPEC_VERSION,
+        events.H_CE_DATASCHEMA: f"{events.SCHEMA_ID_BASE}{schema}",
+        events.H_CE_SUBJECT: key,
+    }
+    return " ".join(f"{name}={value}" for name, value in headers.items() if implied.get(name) != value)
+
+
 @app.command()
 def tail(
     topic: str = typer.Argument(..., help="Topic name, e.g. news.articles.v1 (or: articles, pages, dlq)."),
@@ -49,7 +71,9 @@ def tail(
     group: str = typer.Option(None, "--group", help="Read as this consumer group (and commit)."),
     limit: int = typer.Option(None, "--limit", help="Stop after N messages."),
 ) -> None:
-    """Print messages as they arrive (or from the beginning): key, partition/offset, headers, title."""
+    """Print messages as they arrive (or from the beginning): key, partition/offset, headers, title.
+
+    The CloudEvents headers (ce_*) and traceparent get a line of their own."""
     settings = get_settings()
     topic = {
         "articles": settings.topic_articles,
@@ -109,4 +133,7 @@ def _print(record: Any) -> None:
         f"[bold]{record.partition}/{record.offset}[/bold] {when} key={key} {schema} {extra}",
         highlight=False,
     )
+    event = event_headers(headers, key)
+    if event:
+        console.print(f"    {event}", highlight=False, markup=False, soft_wrap=True)
     console.print(f"    {gist(value)}", highlight=False, markup=False)

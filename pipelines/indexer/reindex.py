@@ -103,33 +103,13 @@ def reindex(
 ) -> ReindexReport:
     es = es or es_client(settings)
     alias = settings.index_alias
-    current = write_index(es, alias)
-    if current is None:
-        raise IndexingError(f"alias {alias!r} has no write index: run `khabar index setup` first")
-    new_index = next_free_index(es, alias, current)
-    create_index(es, new_index)  # settings and mappings from the template (<alias>-*)
+    current, new_index = _start_new_index(es, alias)
     group = f"{settings.indexer_group}-reindex-{new_index}"
     total = topic_size(settings, settings.topic_articles)
     log.info("reindex started", extra={"alias": alias, "from": current, "to": new_index, "messages": total})
 
-    options = RunOptions.from_settings(
-        settings,
-        group=group,
-        index=new_index,
-        require_alias=False,
-        until_caught_up=True,
-        progress_seconds=30.0,
-    )
-    replay = _run(settings, options, total, progress, stop)
-    if replay.exit_reason != "caught_up":
-        raise IndexingError(
-            f"reindex into {new_index} did not finish ({replay.exit_reason}); the alias "
-            f"still points at {current}; {new_index} can be deleted"
-        )
-    es.indices.refresh(index=new_index)
-    old = swap_alias(es, alias, new_index)
-    catch_up = _run(settings, options, topic_size(settings, settings.topic_articles), None, stop)
-    es.indices.refresh(index=new_index)
+    options = _replay_options(settings, group, new_index)
+    replay, old, catch_up = _replay_then_swap(settings, es, options, total, progress, stop, current)
     return ReindexReport(
         alias=alias,
         old_indices=old,
@@ -141,6 +121,60 @@ def reindex(
         doc_count=int(es.count(index=new_index)["count"]),
         old_doc_count=int(es.count(index=current)["count"]),
     )
+
+
+def _start_new_index(es: Elasticsearch, alias: str) -> tuple[str, str]:
+    """The alias's write index and a new empty index after it (settings and mappings from the
+    possibly changed template ``<alias>-*``)."""
+    current = write_index(es, alias)
+    if current is None:
+        raise IndexingError(f"alias {alias!r} has no write index: run `khabar index setup` first")
+    new_index = next_free_index(es, alias, current)
+    create_index(es, new_index)
+    return current, new_index
+
+
+def _replay_options(settings: Settings, group: str, new_index: str) -> RunOptions:
+    """A replay into ``new_index`` under its own group, ending once that group has caught up."""
+    return RunOptions.from_settings(
+        settings,
+        group=group,
+        index=new_index,
+        require_alias=False,
+        until_caught_up=True,
+        progress_seconds=30.0,
+    )
+
+
+def _left_behind(what: str, current: str, new_index: str) -> IndexingError:
+    return IndexingError(f"{what}; the alias still points at {current}; {new_index} can be deleted")
+
+
+def _replay_then_swap(
+    settings: Settings,
+    es: Elasticsearch,
+    options: RunOptions,
+    total: int,
+    progress: Progress | None,
+    stop: threading.Event | None,
+    current: str,
+) -> tuple[RunSummary, list[str], RunSummary]:
+    """Replay into ``options.index`` until its group has caught up, swap the alias to it, then let
+    the group catch up once more: what the live indexer wrote to the old index until the swap
+    reaches the new index too. A replay that stops early (signal, Elasticsearch gone) leaves the
+    alias where it was. Returns the replay's summary, the indices the alias left and the catch-up's."""
+    new_index = options.index
+    replay = _run(settings, options, total, progress, stop)
+    if replay.exit_reason != "caught_up":
+        raise _left_behind(
+            f"replay into {new_index} did not finish ({replay.exit_reason})", current, new_index
+        )
+    es.indices.refresh(index=new_index)
+    old = swap_alias(es, settings.index_alias, new_index)
+    # No progress callback for the catch-up, so the total it would be measured against is not needed.
+    catch_up = _run(settings, options, 0, None, stop)
+    es.indices.refresh(index=new_index)
+    return replay, old, catch_up
 
 
 def _run(
@@ -331,11 +365,7 @@ def reindex_from_index(
     es = es or es_client(settings)
     started = time.monotonic()
     alias = settings.index_alias
-    current = write_index(es, alias)
-    if current is None:
-        raise IndexingError(f"alias {alias!r} has no write index: run `khabar index setup` first")
-    new_index = next_free_index(es, alias, current)
-    create_index(es, new_index)  # settings and mappings from the (possibly changed) template
+    current, new_index = _start_new_index(es, alias)
     group = f"{settings.indexer_group}-from-index-{new_index}"
     offsets = committed_offsets(settings, settings.indexer_group, settings.topic_articles)
     seed_group(settings, group, offsets)
@@ -344,29 +374,10 @@ def reindex_from_index(
     try:
         copied = copy_index(es, current, new_index, progress=copy_progress, server_side=server_side)
     except (ApiError, IndexingError) as exc:
-        raise IndexingError(
-            f"copy into {new_index} failed ({exc}); the alias still points at {current}; "
-            f"{new_index} can be deleted"
-        ) from exc
-    options = RunOptions.from_settings(
-        settings,
-        group=group,
-        index=new_index,
-        require_alias=False,
-        until_caught_up=True,
-        progress_seconds=30.0,
-    )
+        raise _left_behind(f"copy into {new_index} failed ({exc})", current, new_index) from exc
+    options = _replay_options(settings, group, new_index)
     tail = sum(topic_size_from(settings, offsets).values())
-    before = _run(settings, options, tail, progress, stop)
-    if before.exit_reason != "caught_up":
-        raise IndexingError(
-            f"catching up {new_index} did not finish ({before.exit_reason}); the alias still points "
-            f"at {current}; {new_index} can be deleted"
-        )
-    es.indices.refresh(index=new_index)
-    old = swap_alias(es, alias, new_index)
-    after = _run(settings, options, tail, None, stop)
-    es.indices.refresh(index=new_index)
+    before, old, after = _replay_then_swap(settings, es, options, tail, progress, stop, current)
     return FromIndexReport(
         alias=alias,
         old_indices=old,

@@ -105,19 +105,7 @@ class Publisher:
         except ValidationError as exc:
             self._dead_letter(pending, SchemaError(_short(exc), reason="schema_invalid"))
             return
-        errors = schema_errors(ARTICLE_SCHEMA, value)
-        if errors:
-            self._dead_letter(pending, SchemaError("; ".join(errors)[:2000], reason="schema_invalid"))
-            return
-        headers = message_headers(
-            ARTICLE_SCHEMA,
-            ARTICLE_SCHEMA_VERSION,
-            source_id=source_id,
-            trace_id=trace_id,
-            value=value,
-            key=article_id,
-        )
-        self._send(pending, encode_json(value), headers)
+        self._check_and_send(pending, ARTICLE_SCHEMA, ARTICLE_SCHEMA_VERSION, value, key=article_id)
 
     # -- pages ----------------------------------------------------------------------------------
     def send_page(self, page: RawPage, *, trace_id: str | None = None) -> None:
@@ -133,21 +121,22 @@ class Publisher:
         value = message.to_message()
         pending = _Pending(topic, message.page_id, None, value, page.source_id, None, page.url, trace_id)
         self._pending.append(pending)
-        errors = schema_errors(PAGES_SCHEMA, value)
+        self._check_and_send(pending, PAGES_SCHEMA, PAGES_SCHEMA_VERSION, value, key=message.page_id)
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def _check_and_send(
+        self, pending: _Pending, schema: str, version: str, value: dict[str, Any], *, key: str | None
+    ) -> None:
+        """Dead-letter ``value`` if it breaks its topic's contract, else send it with the event headers."""
+        errors = schema_errors(schema, value)
         if errors:
             self._dead_letter(pending, SchemaError("; ".join(errors)[:2000], reason="schema_invalid"))
             return
         headers = message_headers(
-            PAGES_SCHEMA,
-            PAGES_SCHEMA_VERSION,
-            source_id=page.source_id,
-            trace_id=trace_id,
-            value=value,
-            key=message.page_id,
+            schema, version, source_id=pending.source_id, trace_id=pending.trace_id, value=value, key=key
         )
         self._send(pending, encode_json(value), headers)
 
-    # -- plumbing -------------------------------------------------------------------------------
     def _send(self, pending: _Pending, value: bytes, headers: list[tuple[str, bytes]]) -> None:
         key = pending.key.encode("utf-8")
         size = record_size(key, value, headers)

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from pipelines.config import Settings
 from pipelines.errors import KhabarError, PublishError
+from pipelines.extract import extract_article
 from pipelines.ingest.publish import Publisher
 from pipelines.kafka.clients import decode_json, make_consumer, read_topic
 from pipelines.kafka.messages import PageMessage, TopicPosition
@@ -115,8 +116,6 @@ class _Rebuilder:
         self.stats.reasons[letter.reason] = self.stats.reasons.get(letter.reason, 0) + 1
 
     def handle(self, record: object) -> None:
-        from pipelines.extract import extract_article
-
         origin = TopicPosition(topic=record.topic, partition=record.partition, offset=record.offset)  # type: ignore[attr-defined]
         self.stats.pages += 1
         try:

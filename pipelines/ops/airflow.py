@@ -28,6 +28,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import socket
 import sys
 from pathlib import Path
 from typing import Any, Protocol
@@ -194,8 +196,6 @@ SCRAPE_POOL_SLOTS = 4
 
 
 def scrape_pool() -> str:
-    import os
-
     return os.environ.get("KHABAR_SCRAPE_POOL", "khabar_scrape")
 
 
@@ -290,7 +290,4 @@ def articles_asset_name(settings: Settings | None = None) -> str:
 def worker_hostname() -> str:
     """``[core] hostname_callable`` of the local stack: a Celery worker's name (``worker-1``...)
     when the stack set one, else the machine's name, as Airflow does by default."""
-    import os
-    import socket
-
     return os.environ.get("KHABAR_AIRFLOW_WORKER") or socket.getfqdn()

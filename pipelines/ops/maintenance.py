@@ -17,8 +17,10 @@ from pipelines.elastic.client import es_client
 from pipelines.elastic.template import setup_index as setup_elastic_index
 from pipelines.errors import PublishError
 from pipelines.indexer.reindex import reindex as run_reindex
+from pipelines.ingest.rebuild import rebuild
 from pipelines.kafka.dlq_replay import replay
 from pipelines.kafka.topics import ensure_topics
+from pipelines.sources import load_sources
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +91,6 @@ def rebuild_articles(
     until: str | datetime | None = None,
 ) -> dict[str, Any]:
     """Re-extract the stored pages and republish changed articles (see pipelines.ingest.rebuild)."""
-    from pipelines.ingest.rebuild import rebuild
-    from pipelines.sources import load_sources
-
     stats = rebuild(
         settings,
         load_sources(settings.sources_file),

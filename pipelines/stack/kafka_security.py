@@ -10,8 +10,8 @@ the controller stay as they were for the tests and the stack's own tooling: thei
 (``User:ANONYMOUS``) is a super user, so ACLs bind only clients of the SASL_SSL listener. Users
 and passwords (random, made on first start) are in ``<home>/tls/users.json`` (mode 0600).
 
-:func:`ensure_users_and_acls` runs after the broker is up (``khabar stack up`` and the test
-fixtures call it); it is idempotent.
+:func:`ensure_users_and_acls` runs after the broker is up (``khabar stack up`` when it started the
+broker, ``khabar stack users`` on demand, and the test fixtures call it); it is idempotent.
 """
 
 from __future__ import annotations
@@ -43,12 +43,12 @@ def tls_dir(settings: Settings) -> Path:
     return settings.home / "kafka" / "tls"
 
 
-def _secrets_file(settings: Settings) -> Path:
+def users_file(settings: Settings) -> Path:
     return tls_dir(settings) / "users.json"
 
 
 def _secrets(settings: Settings) -> dict[str, str]:
-    path = _secrets_file(settings)
+    path = users_file(settings)
     if path.is_file():
         return json.loads(path.read_text())
     path.parent.mkdir(parents=True, exist_ok=True)

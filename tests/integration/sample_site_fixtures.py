@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from crawl_fixtures import crawl_settings
+from crawl_fixtures import fetcher as fetcher  # fixtures, re-exported for pytest
+from crawl_fixtures import state as state
 
 from pipelines.config import Settings
-from pipelines.fetch import CrawlState, Fetcher
 from pipelines.sample_site import SampleSite
 from pipelines.sources import Discovery, ListingPage, SourceConfig
 
@@ -27,34 +29,18 @@ def site() -> Iterator[SampleSite]:
 
 
 def fast_settings(tmp_path: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "home": tmp_path,
-        "state_url": f"sqlite:///{tmp_path / 'crawl-state.sqlite3'}",
+    fast: dict[str, object] = {
         "connect_timeout": READ_TIMEOUT,
         "read_timeout": READ_TIMEOUT,
         "max_retries": 1,
         "max_response_bytes": 300_000,
     }
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    return crawl_settings(tmp_path, **(fast | overrides))
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return fast_settings(tmp_path)
-
-
-@pytest.fixture
-def fetcher(settings: Settings) -> Iterator[Fetcher]:
-    with Fetcher(settings, backoff_base=0.01) as client:
-        yield client
-
-
-@pytest.fixture
-def state(settings: Settings) -> Iterator[CrawlState]:
-    crawl_state = CrawlState(settings.state_db_url)
-    yield crawl_state
-    crawl_state.close()
 
 
 def source_for(

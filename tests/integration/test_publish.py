@@ -176,6 +176,14 @@ def test_tail_prints_key_position_headers_and_title(topic_settings: Settings) ->
         f"news.articles.v1@{ARTICLE_SCHEMA_VERSION}" in run.stdout and "source_id=test-source" in run.stdout
     )
     assert article.title in run.stdout
+    # The CloudEvents headers and traceparent the publisher set on the record, on one line of their own.
+    (record,) = consume_all(topic_settings, topic_settings.topic_articles)
+    headers = headers_dict(record.headers)
+    event_line = next(line for line in run.stdout.splitlines() if line.strip().startswith("ce_id=")).split()
+    for name in ("ce_id", "ce_type", "ce_source", "ce_time", "traceparent"):
+        assert f"{name}={headers[name]}" in event_line, (name, event_line)
+    assert headers["traceparent"].split("-")[1] == headers["trace_id"]
+    assert f"trace_id={headers['trace_id']}" in run.stdout
 
 
 def test_the_example_consumer_prints_articles_and_restarts_from_a_time(topic_settings: Settings) -> None:

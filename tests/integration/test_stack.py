@@ -95,3 +95,12 @@ def test_down_leaves_alone_what_it_did_not_start(tmp_path: Path) -> None:
         ("elasticsearch", None),
         ("kafka", None),
     ]
+
+
+def test_users_without_a_broker_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    port = _free_port()
+    monkeypatch.setattr("pipelines.config._settings", Settings(home=tmp_path, kafka_port=port))
+    result = CliRunner().invoke(app, ["stack", "users"])
+    assert result.exit_code == 1
+    assert f"no Kafka answers at 127.0.0.1:{port}" in result.output
+    assert "Traceback" not in result.output

@@ -13,7 +13,9 @@ from article_factory import make_article
 from elasticsearch import Elasticsearch
 from kafka import KafkaProducer
 from kafka.errors import KafkaError, TopicAuthorizationFailedError
+from typer.testing import CliRunner
 
+from pipelines.cli import app
 from pipelines.config import Settings, get_settings
 from pipelines.elastic.template import delete_alias_and_indices, setup_index
 from pipelines.indexer.service import IndexerService, RunOptions
@@ -21,17 +23,19 @@ from pipelines.ingest.publish import publish_articles
 from pipelines.kafka.clients import make_producer, read_topic
 from pipelines.kafka.topics import ensure_topics
 from pipelines.stack import kafka_security
-from pipelines.stack.kafka import KafkaService
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def secure(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    """The session's settings (their topics), with users and ACLs ensured on the running broker."""
+    """The session's settings (their topics), with users and ACLs made by `khabar stack users` on
+    the running broker (what `khabar stack up` runs when it starts Kafka)."""
     settings = get_settings().with_overrides(kafka_bootstrap=kafka_bootstrap)
     ensure_topics(settings)
-    kafka_security.ensure_users_and_acls(KafkaService(settings))
+    result = CliRunner().invoke(app, ["stack", "users"])
+    assert result.exit_code == 0, result.output
+    assert f"127.0.0.1:{kafka_security.secure_port(settings)}" in result.output
     yield settings
 
 

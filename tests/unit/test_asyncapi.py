@@ -11,15 +11,13 @@ from typing import Any
 
 import pytest
 import yaml
-from article_factory import make_article
+from article_factory import article_headers, make_article
 from jsonschema import Draft7Validator, Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
 from pipelines.config import PROJECT_ROOT, Settings
-from pipelines.kafka.clients import headers_dict, message_headers
 from pipelines.kafka.topics import topic_specs
-from pipelines.model import ARTICLE_SCHEMA, ARTICLE_SCHEMA_VERSION
 
 SCHEMAS = PROJECT_ROOT / "schemas"
 OFFICIAL = Path(__file__).parents[1] / "fixtures" / "asyncapi" / "3.0.0.json"
@@ -105,15 +103,7 @@ def test_every_topic_has_a_publisher_and_a_consumer(document: dict[str, Any]) ->
 
 def test_documented_headers_match_what_khabar_sends(document: dict[str, Any]) -> None:
     article = make_article(1)
-    sent = headers_dict(
-        message_headers(
-            ARTICLE_SCHEMA,
-            ARTICLE_SCHEMA_VERSION,
-            source_id=article.source_id,
-            value=article.to_message(),
-            key=article.article_id,
-        )
-    )
+    sent = article_headers(article)
     described = document["components"]["schemas"]["headers"]
     assert set(sent) <= set(described["properties"]), set(sent) - set(described["properties"])
     errors = list(

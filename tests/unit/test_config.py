@@ -93,3 +93,20 @@ def test_overrides_are_checked_and_frozen() -> None:
 def test_home_is_var_in_a_checkout_and_khabar_home_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Settings.from_env({}).home == PROJECT_ROOT / "var"
     assert Settings.from_env({"KHABAR_HOME": "~/kh"}).home == Path("~/kh").expanduser()
+
+
+def test_from_env_with_a_mapping_reads_that_mapping_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What the shell exports (a helper's own stack ports, KHABAR_HOME) must not leak into settings
+    # built from a given mapping: tests and callers rely on from_env({...}) being exactly that.
+    monkeypatch.setenv("KHABAR_HOME", "/tmp/from-the-shell")
+    monkeypatch.setenv("KHABAR_KAFKA_PORT", "29092")
+    monkeypatch.setenv("KHABAR_ES_URL", "http://127.0.0.1:29200")
+    s = Settings.from_env({"KHABAR_ES_PORT": "19200"})
+    assert s.home == PROJECT_ROOT / "var"
+    assert s.kafka_port == Settings.model_fields["kafka_port"].default
+    assert s.es_url == Settings.model_fields["es_url"].default
+    assert s.es_port == 19200
+    # with_overrides builds on the values it has, not on the environment either
+    assert s.with_overrides(es_port=19201).home == PROJECT_ROOT / "var"
+    # while from_env() without a mapping still reads the process environment
+    assert Settings.from_env().kafka_port == 29092

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from article_factory import make_article, make_page
+from article_factory import article_headers, make_article, make_page
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
 
 from pipelines.config import Settings
@@ -20,17 +20,7 @@ from pipelines.model import ARTICLE_SCHEMA, ARTICLE_SCHEMA_VERSION
 
 
 def _article_headers(article, trace_id: str = "ab" * 16) -> dict[str, str]:
-    value = article.to_message()
-    return headers_dict(
-        message_headers(
-            ARTICLE_SCHEMA,
-            ARTICLE_SCHEMA_VERSION,
-            source_id=article.source_id,
-            trace_id=trace_id,
-            value=value,
-            key=article.article_id,
-        )
-    )
+    return article_headers(article, trace_id)
 
 
 def test_article_headers_carry_cloudevents_traceparent_and_the_old_ones() -> None:

@@ -13,13 +13,20 @@ from pipelines.kafka.clients import common_config
 from pipelines.kafka.topics import topic_specs
 from pipelines.profile import index_replicas, min_insync_replicas, replication_factor
 
-CLUSTER = Settings(
-    profile="cluster", kafka_port=20301, kafka_controller_port=20302, es_port=20303, es_transport_port=20304
+CLUSTER = Settings.from_env(
+    {},
+    profile="cluster",
+    kafka_port=20301,
+    kafka_controller_port=20302,
+    es_port=20303,
+    es_transport_port=20304,
 )
 
 
 def test_topics_take_replication_and_min_insync_from_the_profile() -> None:
-    single = {(s.replication_factor, s.configs["min.insync.replicas"]) for s in topic_specs(Settings())}
+    single = {
+        (s.replication_factor, s.configs["min.insync.replicas"]) for s in topic_specs(Settings.from_env({}))
+    }
     cluster = {(s.replication_factor, s.configs["min.insync.replicas"]) for s in topic_specs(CLUSTER)}
     assert (single, cluster) == ({(1, "1")}, {(3, "2")})
 
@@ -33,7 +40,7 @@ def test_explicit_settings_win_and_min_insync_never_exceeds_the_copies() -> None
 
 
 def test_index_template_gets_a_fixed_replica_only_in_the_cluster_profile() -> None:
-    single = template_body(Settings())["template"]["settings"]["index"]
+    single = template_body(Settings.from_env({}))["template"]["settings"]["index"]
     cluster = template_body(CLUSTER)["template"]["settings"]["index"]
     assert single["auto_expand_replicas"] == "0-1" and "number_of_replicas" not in single
     assert (cluster["auto_expand_replicas"], cluster["number_of_replicas"]) == (False, 1)
@@ -61,7 +68,7 @@ def test_cluster_nodes_keep_the_first_ports_and_stride_the_others() -> None:
         "elasticsearch": "http://127.0.0.1:20303,http://127.0.0.1:20313,http://127.0.0.1:20323",
     }
     # The single profile keeps its one server per kind, its folder and pid file names.
-    assert [svc.name for svc in stack.services(settings=Settings())] == ["kafka", "elasticsearch"]
+    assert [svc.name for svc in stack.services(settings=Settings.from_env({}))] == ["kafka", "elasticsearch"]
     assert [svc.name for svc in stack.services(["kafka"], settings=CLUSTER)] == [
         "kafka-1",
         "kafka-2",
@@ -81,7 +88,7 @@ def test_kafka_nodes_share_a_static_three_voter_quorum() -> None:
         "PLAINTEXT://127.0.0.1:20311,CONTROLLER://127.0.0.1:20312,SASL_SSL://127.0.0.1:20316"
     )
     assert (props["offsets.topic.replication.factor"], props["min.insync.replicas"]) == ("3", "2")
-    single = stack.services(["kafka"], settings=Settings())[0].server_properties()
+    single = stack.services(["kafka"], settings=Settings.from_env({}))[0].server_properties()
     assert "controller.quorum.bootstrap.servers=127.0.0.1:9093" in single
     assert "controller.quorum.voters" not in single
 
@@ -93,7 +100,7 @@ def test_elasticsearch_nodes_discover_each_other() -> None:
     assert args["--seed-hosts"] == "127.0.0.1:20304,127.0.0.1:20314,127.0.0.1:20324"
     assert args["--initial-master-nodes"] == "khabar-local-1,khabar-local-2,khabar-local-3"
     assert "-Xmx512m" in argv
-    single = stack.services(["elasticsearch"], settings=Settings())[0].command()
+    single = stack.services(["elasticsearch"], settings=Settings.from_env({}))[0].command()
     assert "--seed-hosts" not in single and "-Xmx1g" in single
 
 

@@ -18,7 +18,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from typing import Any, TypeVar
 
 import pytest
 from elasticsearch import Elasticsearch
+from isolation import isolated_settings
 
 from pipelines import stack as local_stack
 from pipelines.config import PROJECT_ROOT, Settings, get_settings
@@ -315,16 +315,7 @@ class Workload:
 
 @pytest.fixture
 def workload(cluster: Cluster, tmp_path: Path) -> Iterator[Workload]:
-    tag = uuid.uuid4().hex[:8]
-    settings = cluster.settings.with_overrides(
-        topic_articles=f"test.cluster.{tag}.articles",
-        topic_dlq=f"test.cluster.{tag}.dlq",
-        topic_pages=f"test.cluster.{tag}.pages",
-        topic_enriched=f"test.cluster.{tag}.enriched",
-        index_alias=f"test-cluster-{tag}",
-        indexer_group=f"test-cluster-{tag}",
-        metrics_port=0,
-    )
+    settings = isolated_settings(cluster.settings, "cluster")
     reports = ensure_topics(settings)
     assert [r.action for r in reports] == ["created"] * 4, reports
     setup_index(cluster.es, settings)

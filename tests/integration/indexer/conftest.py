@@ -9,8 +9,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
+from isolation import isolated_settings
 
 from pipelines.config import PROJECT_ROOT, Settings
 from pipelines.elastic.template import delete_alias_and_indices, setup_index
@@ -55,6 +56,18 @@ class IndexerEnv:
     def publish(self, articles: Iterable[Article]) -> None:
         outcomes = publish_articles(list(articles), self.settings)
         assert all(o.status == "published" for o in outcomes), [o for o in outcomes if not o.ok][:3]
+
+    def publish_in_chunks(self, articles: list[Article], chunk: int, pause: float) -> threading.Thread:
+        """Publish in the background, a chunk at a time: articles keep flowing while the test acts."""
+
+        def run() -> None:
+            for start in range(0, len(articles), chunk):
+                self.publish(articles[start : start + chunk])
+                time.sleep(pause)
+
+        thread = threading.Thread(target=run, name="publisher", daemon=True)
+        thread.start()
+        return thread
 
     def produce_raw(self, messages: list[tuple[str, bytes]]) -> None:
         """Messages as a broken producer might send them (no validation on the way in)."""
@@ -157,18 +170,7 @@ class IndexerEnv:
 
 @pytest.fixture
 def indexer_env(stack: Any, es: Elasticsearch, tmp_path: Path) -> Iterator[IndexerEnv]:
-    tag = uuid.uuid4().hex[:8]
-    settings = stack.settings.with_overrides(
-        topic_articles=f"test.idx.{tag}.articles",
-        topic_dlq=f"test.idx.{tag}.dlq",
-        topic_pages=f"test.idx.{tag}.pages",
-        topic_enriched=f"test.idx.{tag}.enriched",
-        index_alias=f"test-idx-{tag}",
-        indexer_group=f"test-idx-{tag}",
-        bulk_max_docs=100,
-        bulk_max_seconds=0.5,
-        metrics_port=0,
-    )
+    settings = isolated_settings(stack.settings, "idx")
     reports = ensure_topics(settings)
     assert all(r.action in ("created", "exists") for r in reports), reports
     setup_index(es, settings)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import signal
-import threading
 import time
 from datetime import timedelta
 
@@ -28,23 +27,10 @@ def short_article(i: int, source_id: str = "reliability"):
     return make_article(i, source_id=source_id, body=f"خبر قصير رقم {i} عن موسكو ودمشق.")
 
 
-def publish_in_chunks(env, articles, chunk: int, pause: float) -> threading.Thread:
-    """Publish in the background, a chunk at a time: articles keep flowing while the test acts."""
-
-    def run() -> None:
-        for start in range(0, len(articles), chunk):
-            env.publish(articles[start : start + chunk])
-            time.sleep(pause)
-
-    thread = threading.Thread(target=run, name="publisher", daemon=True)
-    thread.start()
-    return thread
-
-
 def test_sigkill_three_times_mid_stream_loses_and_duplicates_nothing(indexer_env) -> None:
     env = indexer_env
     articles = [short_article(i) for i in range(2000)]
-    publisher = publish_in_chunks(env, articles, chunk=100, pause=0.4)
+    publisher = env.publish_in_chunks(articles, chunk=100, pause=0.4)
 
     proc = env.start(name="killed")
     for threshold in (150, 700, 1200):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import signal
-import threading
-import time
 
 import pytest
 from article_factory import make_article
@@ -16,29 +14,23 @@ from pipelines.indexer.service import IndexerService, RunOptions
 pytestmark = pytest.mark.integration
 
 
-def publish_in_chunks(env, articles, chunk: int, pause: float) -> threading.Thread:
-    def run() -> None:
-        for start in range(0, len(articles), chunk):
-            env.publish(articles[start : start + chunk])
-            time.sleep(pause)
-
-    thread = threading.Thread(target=run, name="publisher", daemon=True)
-    thread.start()
-    return thread
-
-
 def index_until_caught_up(settings) -> None:
     summary = IndexerService(settings, RunOptions.from_settings(settings, until_caught_up=True)).run()
     assert summary.exit_reason == "caught_up"
+
+
+def index_first(env, es, articles) -> str:
+    """Publish ``articles`` and index them with the live group; the alias's write index then."""
+    env.publish(articles)
+    index_until_caught_up(env.settings)
+    return write_index(es, env.settings.index_alias)
 
 
 def test_reindex_builds_the_next_index_swaps_the_alias_and_keeps_the_old_one(indexer_env, es) -> None:
     env = indexer_env
     alias = env.settings.index_alias
     articles = [make_article(i, source_id="reindex", body=f"نص المقال {i}.") for i in range(120)]
-    env.publish(articles[:100])
-    index_until_caught_up(env.settings)
-    old = write_index(es, alias)
+    old = index_first(env, es, articles[:100])
 
     seen: list[tuple[int, int]] = []
     report = reindex(env.settings, progress=lambda consumed, total, _: seen.append((consumed, total)))
@@ -62,12 +54,10 @@ def test_reindex_from_index_with_the_indexer_running_loses_nothing_and_replays_o
     env = indexer_env
     alias = env.settings.index_alias
     articles = [make_article(i, source_id="from-index", body=f"نص المقال رقم {i}.") for i in range(1500)]
-    env.publish(articles[:1000])
-    index_until_caught_up(env.settings)
-    old = write_index(es, alias)
+    old = index_first(env, es, articles[:1000])
 
     live = env.start(name="live")  # keeps consuming (and writing to the alias) throughout
-    publisher = publish_in_chunks(env, articles[1000:], chunk=50, pause=0.3)
+    publisher = env.publish_in_chunks(articles[1000:], chunk=50, pause=0.3)
     report = reindex_from_index(env.settings, es=es)
     publisher.join(timeout=120)
     assert not publisher.is_alive()

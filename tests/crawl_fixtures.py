@@ -1,0 +1,36 @@
+"""Settings, a fetcher and a crawl state for the scraping and hostile-input tests.
+
+``crawl_settings`` is the base of each suite's own ``fast_settings``; import ``fetcher`` and
+``state`` into a conftest or fixtures module next to a ``settings`` fixture (pytest puts tests/ on
+sys.path for tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipelines.config import Settings
+from pipelines.fetch import CrawlState, Fetcher
+
+
+def crawl_settings(tmp_path: Path, **values: object) -> Settings:
+    """Settings whose home and crawl state are under ``tmp_path``; ``values`` set the rest (and may
+    replace those two)."""
+    base: dict[str, object] = {"home": tmp_path, "state_url": f"sqlite:///{tmp_path / 'crawl-state.sqlite3'}"}
+    return Settings(**(base | values))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def fetcher(settings: Settings) -> Iterator[Fetcher]:
+    with Fetcher(settings, backoff_base=0.01) as client:
+        yield client
+
+
+@pytest.fixture
+def state(settings: Settings) -> Iterator[CrawlState]:
+    crawl_state = CrawlState(settings.state_db_url)
+    yield crawl_state
+    crawl_state.close()
