@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from kafka.errors import TopicAlreadyExistsError
 
 from pipelines import stack as local_stack
 from pipelines.config import Settings
@@ -174,16 +175,25 @@ def recover_controller(stack_settings: Settings, clients: Settings, topics: list
         return quorum is not None and quorum.leader_id not in (before.leader_id, -1)
 
     elected = until(new_leader, 120, "a new controller")
-    admin = make_admin(clients, "bench-recovery")
     name = f"bench.controller.{uuid.uuid4().hex[:8]}"
 
     def create_topic() -> bool:
-        admin.create_topics({name: {"num_partitions": 1, "replication_factor": 2}}, raise_errors=True)
+        # A fresh client per attempt: one bootstrapped earlier keeps sending CreateTopics to the
+        # broker its metadata names as controller, the dead one (UnknownBrokerIdError).
+        admin = make_admin(clients, "bench-recovery", request_timeout_ms=5_000)
+        try:
+            admin.create_topics({name: {"num_partitions": 1, "replication_factor": 2}}, raise_errors=True)
+        except TopicAlreadyExistsError:  # an earlier attempt went through after all
+            pass
+        finally:
+            admin.close()
         return True
 
+    created = until(create_topic, 120, "a topic to be created")
+    admin = make_admin(clients, "bench-recovery")
     try:
-        created = until(create_topic, 120, "a topic to be created")
-        admin.delete_topics([name])
+        with contextlib.suppress(Exception):
+            admin.delete_topics([name])
     finally:
         admin.close()
     return {

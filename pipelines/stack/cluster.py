@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+import kafka.errors as kafka_errors
 
 from pipelines.config import Settings
 from pipelines.elastic.client import es_client
 from pipelines.kafka.clients import make_admin
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -80,10 +86,32 @@ def _quiet_kafka_logs():
         log.setLevel(level)
 
 
+def _asking(call: Callable[[], T], deadline: float) -> T:
+    """``call()``, again while it fails in a way another node or a moment later may not.
+
+    The admin client sends each request to a broker picked at random from its metadata, and a
+    broker killed a moment ago stays in that metadata until the controller fences it (seconds): a
+    refused connection means "ask a surviving broker", not "the cluster has no answer" (the retry
+    picks again, and prefers a connection that works). During a controller election the brokers
+    cannot forward a DescribeQuorum either: retriable errors too.
+    """
+    while True:
+        try:
+            return call()
+        except kafka_errors.KafkaError as exc:
+            if not exc.retriable or time.monotonic() >= deadline:
+                raise
+        time.sleep(0.2)
+
+
 def kafka_cluster(settings: Settings, topics: list[str] | None = None, timeout: float = 10.0) -> KafkaCluster:
-    """Brokers, the metadata quorum and every partition of ``topics`` (default: all topics)."""
+    """Brokers, the metadata quorum and every partition of ``topics`` (default: all topics).
+
+    Each request is retried on another broker within ``timeout`` when the one it went to is gone.
+    """
     out = KafkaCluster()
     ms = int(timeout * 1000)
+    deadline = time.monotonic() + timeout
     with _quiet_kafka_logs():
         try:
             admin = make_admin(settings, "stack-status", request_timeout_ms=ms, bootstrap_timeout_ms=ms)
@@ -91,11 +119,12 @@ def kafka_cluster(settings: Settings, topics: list[str] | None = None, timeout: 
             out.error = f"{type(exc).__name__}: {exc}"
             return out
         try:
-            out.brokers = sorted(b["broker_id"] for b in admin.describe_cluster()["brokers"])
-            out.quorum = _quorum(admin.describe_metadata_quorum())
-            names = topics if topics is not None else sorted(admin.list_topics())
+            out.brokers = sorted(b["broker_id"] for b in _asking(admin.describe_cluster, deadline)["brokers"])
+            out.quorum = _asking(lambda: _quorum(admin.describe_metadata_quorum()), deadline)
+            names = topics if topics is not None else sorted(_asking(admin.list_topics, deadline))
             # kafka-python 3 returns the Metadata response's own field names.
-            for topic in admin.describe_topics(names) if names else []:
+            described = _asking(lambda: admin.describe_topics(names), deadline) if names else []
+            for topic in described:
                 for p in topic["partitions"]:
                     out.partitions.append(
                         PartitionState(
@@ -116,6 +145,8 @@ def kafka_cluster(settings: Settings, topics: list[str] | None = None, timeout: 
 
 def _quorum(raw: dict[str, Any]) -> Quorum:
     part = raw["topics"][0]["partitions"][0]
+    if part.get("error"):  # e.g. the request reached a controller that no longer leads
+        raise kafka_errors.NotLeaderForPartitionError(part["error"])
     voters = part.get("current_voters") or []
     leader_end = max((v.get("log_end_offset", -1) for v in voters), default=-1)
     return Quorum(

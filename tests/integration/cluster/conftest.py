@@ -19,9 +19,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from elasticsearch import Elasticsearch
@@ -39,6 +40,8 @@ from pipelines.kafka.topics import ensure_topics
 from pipelines.model import Article
 from pipelines.stack import process
 from pipelines.stack.cluster import elastic_cluster, kafka_cluster
+
+T = TypeVar("T")
 
 # Every settings field the indexer subprocesses share with the test, as KHABAR_* variables.
 _SHARED = (
@@ -97,6 +100,13 @@ class Cluster:
     def restart_missing(self) -> list[str]:
         """``up`` again: starts exactly the nodes that are not running."""
         return local_stack.ensure_up(settings=self.settings)
+
+    def restart_missing_in_background(self) -> Future[list[str]]:
+        """:meth:`restart_missing` in a thread: the node boots while the indexer catches up."""
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="restart")
+        future = pool.submit(self.restart_missing)
+        pool.shutdown(wait=False)
+        return future
 
     def wait_whole(self, topics: list[str], timeout: float = 180) -> None:
         """Every node up, no partition of ``topics`` short of an in-sync replica, Elasticsearch green."""
@@ -266,6 +276,15 @@ class Workload:
             time.sleep(every)
         return time.monotonic() - began
 
+    def poll(self, probe: Callable[[], T | None], timeout: float, what: str, every: float = 0.5) -> T:
+        """The first answer of ``probe()`` that is not None (polled until ``timeout``)."""
+        began = time.monotonic()
+        while (found := probe()) is None:
+            if time.monotonic() - began > timeout:
+                pytest.fail(f"timed out after {timeout}s waiting for {what}; logs in {self.logs}")
+            time.sleep(every)
+        return found
+
     def wait_indexing(self, publishing: Publishing, n: int = 50, *, or_half_sent: bool = True) -> None:
         """Until the indexer has written ``n`` documents (or, if ``or_half_sent``, half the articles
         are sent): then the publisher and the indexer are mid-stream, the moment to kill something."""
@@ -277,7 +296,8 @@ class Workload:
         )
 
     def wait_caught_up(self, expected: int) -> None:
-        self.wait_for(lambda: self.count() == expected and self.lag() == 0, 900, "the indexer(s) to catch up")
+        # The lag first: a refresh per poll while the indexer is behind would only slow it down.
+        self.wait_for(lambda: self.lag() == 0 and self.count() == expected, 900, "the indexer(s) to catch up")
 
     def assert_everything_indexed_once(self, articles: list[Article]) -> None:
         """The invariant of every failure test: each article is in the index exactly once, at its

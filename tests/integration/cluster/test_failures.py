@@ -14,8 +14,10 @@ import signal
 
 import pytest
 from article_factory import make_article
+from kafka.errors import KafkaError, TopicAlreadyExistsError, UnknownBrokerIdError
 
-from pipelines.stack.cluster import elastic_cluster, kafka_cluster, primary_node
+from pipelines.kafka.clients import make_admin
+from pipelines.stack.cluster import Quorum, elastic_cluster, kafka_cluster, primary_node
 
 # Generous per-test limit: on a loaded 2-core box indexing 2,000 articles on three JVM pairs is slow.
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.cluster, pytest.mark.timeout(1200)]
@@ -42,6 +44,42 @@ def assert_all_published(outcomes, n: int = ARTICLES) -> None:
     assert len(outcomes) == n
 
 
+def led_by(work) -> set[int]:
+    """Brokers leading a partition of the articles topic (empty while the cluster cannot say)."""
+    state = kafka_cluster(work.settings, [work.settings.topic_articles], timeout=3)
+    if state.error is not None or not state.partitions:
+        return {-1}
+    return set(state.leaders(work.settings.topic_articles))
+
+
+def create_topic(settings, name: str) -> bool | None:
+    """Create ``name`` (2 replicas): True, or None if the request reached no live broker.
+
+    A fresh admin client each time: one bootstrapped before the kill keeps sending to the dead
+    broker (kafka-python sends CreateTopics to the broker its metadata names as controller).
+    """
+    admin = make_admin(settings, "test-controller", request_timeout_ms=5_000)
+    try:
+        admin.create_topics({name: {"num_partitions": 1, "replication_factor": 2}}, raise_errors=True)
+        return True
+    except TopicAlreadyExistsError:  # an earlier attempt went through after all
+        return True
+    except KafkaError as exc:
+        if exc.retriable or isinstance(exc, UnknownBrokerIdError):
+            return None
+        raise
+    finally:
+        admin.close()
+
+
+def delete_topic(settings, name: str) -> None:
+    admin = make_admin(settings, "test-cleanup")
+    try:
+        admin.delete_topics([name])
+    finally:
+        admin.close()
+
+
 def test_kafka_broker_leading_partitions_killed_loses_and_duplicates_nothing(workload, cluster) -> None:
     work = workload
     articles = short_articles("broker-kill")
@@ -58,12 +96,15 @@ def test_kafka_broker_leading_partitions_killed_loses_and_duplicates_nothing(wor
     cluster.kill(f"kafka-{victim}")
 
     assert_all_published(publishing.join())  # acks=all and min.insync=2: the two survivors took every write
+    # Every partition it led has a new leader (the controller fenced it after its session timeout).
+    work.poll(
+        lambda: True if victim not in led_by(work) else None, 60, "the dead broker's partitions to move"
+    )
+
+    restarting = cluster.restart_missing_in_background()  # it boots while the indexer catches up
     work.wait_caught_up(ARTICLES)
     assert indexer.poll() is None, "the indexer had to be restarted"
-    after = kafka_cluster(work.settings, [work.settings.topic_articles])
-    assert victim not in after.leaders(work.settings.topic_articles), "the dead broker still leads"
-
-    assert cluster.restart_missing() == [f"kafka-{victim}"]
+    assert restarting.result(timeout=300) == [f"kafka-{victim}"]
     cluster.wait_whole(work.topics)  # the broker is back in every ISR
     summary = work.stop_indexer(indexer)
     assert summary["exit_reason"] == "stopped"
@@ -96,11 +137,11 @@ def test_elasticsearch_node_with_primaries_killed_replicas_take_over(workload, c
     assert 0 < so_far <= hits["hits"]["total"]["value"]
 
     assert_all_published(publishing.join())
+    restarting = cluster.restart_missing_in_background()  # it boots while the indexer catches up
     work.wait_caught_up(ARTICLES)
     assert indexer.poll() is None, "the indexer had to be restarted"
 
-    restarted = cluster.restart_missing()
-    assert restarted == [f"elasticsearch-{victim.rsplit('-', 1)[1]}"]
+    assert restarting.result(timeout=300) == [f"elasticsearch-{victim.rsplit('-', 1)[1]}"]
     cluster.wait_whole(work.topics)  # green: the replica is rebuilt on the returned node
     work.stop_indexer(indexer)
     work.assert_everything_indexed_once(articles)
@@ -118,23 +159,33 @@ def test_elected_kafka_controller_killed_a_new_one_takes_over(workload, cluster)
     assert before is not None and before.voters == [1, 2, 3]
     cluster.kill(f"kafka-{before.leader_id}")
 
-    def new_leader() -> bool:
+    def new_quorum() -> Quorum | None:
+        # Asked of whichever broker answers (the dead one stays in the client's metadata a while);
+        # None while the survivors are still electing.
         quorum = kafka_cluster(work.settings, [], timeout=3).quorum
-        return quorum is not None and quorum.leader_id not in (before.leader_id, -1)
+        return quorum if quorum is not None and quorum.leader_id not in (before.leader_id, -1) else None
 
-    work.wait_for(new_leader, 60, "a new controller")
-    after = kafka_cluster(work.settings, []).quorum
-    assert after is not None and after.leader_epoch > before.leader_epoch
-
+    after = work.poll(new_quorum, 60, "a new controller")
+    assert after.leader_epoch > before.leader_epoch
+    assert after.voters == [1, 2, 3]
+    # The new controller serves metadata writes: a topic can be created (on the two live brokers).
+    probe = f"{work.settings.topic_articles}.probe"
+    assert work.poll(lambda: create_topic(work.settings, probe), 60, "a topic created after the election")
     assert_all_published(publishing.join())
+    restarting = cluster.restart_missing_in_background()  # it boots while the indexer catches up
     work.wait_caught_up(ARTICLES)
     assert indexer.poll() is None, "the indexer had to be restarted"
-    # Topics can still be created: the new controller serves metadata writes.
-    assert cluster.restart_missing() == [f"kafka-{before.leader_id}"]
+    assert restarting.result(timeout=300) == [f"kafka-{before.leader_id}"]
     cluster.wait_whole(work.topics)
-    assert kafka_cluster(work.settings, []).quorum.lagging == []
+    # The returned node follows the metadata log again (it is a voter the leader hears from).
+    work.poll(
+        lambda: True if (q := kafka_cluster(work.settings, []).quorum) and q.lagging == [] else None,
+        60,
+        "the returned controller to catch up the metadata log",
+    )
     work.stop_indexer(indexer)
     work.assert_everything_indexed_once(articles)
+    delete_topic(work.settings, probe)
 
 
 def test_three_indexers_one_killed_mid_batch_its_partitions_move(workload) -> None:
