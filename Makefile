@@ -50,7 +50,7 @@ demo: install
 
 # Everything, the cluster failure tests included (3 Kafka + 3 Elasticsearch nodes, kill -9, issue 17).
 test: install browser servers
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=30
 
 # Only the cluster failure tests (tests/integration/cluster), e.g. after touching pipelines/stack.
 test-cluster: install
