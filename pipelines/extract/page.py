@@ -73,17 +73,14 @@ _METAS = _xpath("//meta")
 _LINKS = _xpath("//link[@href]")
 _JSON_LD = _xpath("//script[contains(translate(@type, 'JSON+LD', 'json+ld'), 'ld+json')]")
 _TIMES = _xpath("//time")
-_TITLE = _xpath("(//title)[1]")
-_H1 = _xpath("(//h1)[1]")
 _MAINS = _xpath("//main | //*[@role='main']")
+#: a union of plain descendant steps: twice as fast as one ancestor:: test per text node of the page
 _CHROME_TEXT = _xpath(
-    "//text()[ancestor::a or ancestor::button or ancestor::nav or ancestor::header or ancestor::footer"
-    " or ancestor::select or ancestor::label]"
+    " | ".join(f"//{tag}//text()" for tag in ("a", "button", "nav", "header", "footer", "select", "label"))
 )
 _ITEMPROP = _xpath("//*[@itemprop]")
 _DATED = _xpath(
-    "//*[self::span or self::div or self::p or self::small or self::li or self::time or self::em]"
-    "[@class or @id]"
+    " | ".join(f"//{tag}[@class or @id]" for tag in ("span", "div", "p", "small", "li", "time", "em"))
 )
 
 
@@ -94,8 +91,8 @@ def scan(tree: HtmlElement) -> PageIndex:
     index.links = _LINKS(tree)
     index.json_ld = _JSON_LD(tree)
     index.times = _TIMES(tree)
-    index.title = next(iter(_TITLE(tree)), None)
-    index.h1 = next(iter(_H1(tree)), None)
+    index.title = tree.find(".//title")  # find stops at the first one, an XPath walks the whole page
+    index.h1 = tree.find(".//h1")
     index.mains = _MAINS(tree)
     index.chrome_words = set(" ".join(_CHROME_TEXT(tree)).split())
     index.itemprop_dates = [
@@ -106,8 +103,24 @@ def scan(tree: HtmlElement) -> PageIndex:
             index.dated.append(node)
             if len(index.dated) >= 200:
                 break
-    index.has_text = any(piece.strip() for piece in strings(tree))
+    index.has_text = has_visible_text(tree)
     return index
+
+
+def _inside_invisible(element: HtmlElement) -> bool:
+    return element.tag in _INVISIBLE or any(a.tag in _INVISIBLE for a in element.iterancestors())
+
+
+def has_visible_text(tree: HtmlElement) -> bool:
+    """Whether any text a reader sees is on the page; stops at the first piece (usually the title)."""
+    for element in tree.iter():
+        text = element.text
+        if text and text.strip() and isinstance(element.tag, str) and not _inside_invisible(element):
+            return True
+        parent = element.getparent()
+        if element.tail and element.tail.strip() and parent is not None and not _inside_invisible(parent):
+            return True
+    return False
 
 
 def chrome_share(text: str, index: PageIndex) -> float:
