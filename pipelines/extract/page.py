@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -32,10 +33,21 @@ class PageIndex:
     times: list[HtmlElement] = field(default_factory=list)
     itemprop_dates: list[HtmlElement] = field(default_factory=list)
     mains: list[HtmlElement] = field(default_factory=list)  # <main> / role=main: where the content is
-    dated: list[HtmlElement] = field(default_factory=list)  # class/id says "date", "time", "byline"...
     has_text: bool = False
     #: the words of links, buttons, menus, headers and footers: what an article body is not
     chrome_words: set[str] = field(default_factory=set)
+
+    @cached_property
+    def dated(self) -> list[HtmlElement]:
+        """Elements whose class or id says "date", "time", "byline"...: read only when the metadata
+        gave no date, so looked up on first use (it was a tenth of the scan on every page)."""
+        found = []
+        for node in _DATED(self.tree):
+            if _DATE_CLASS.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
+                found.append(node)
+                if len(found) >= 200:
+                    break
+        return found
 
 
 def parse(html: str) -> HtmlElement | None:
@@ -98,11 +110,6 @@ def scan(tree: HtmlElement) -> PageIndex:
     index.itemprop_dates = [
         node for node in _ITEMPROP(tree) if _DATE_ITEMPROP.match((node.get("itemprop") or "").lower())
     ]
-    for node in _DATED(tree):
-        if _DATE_CLASS.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
-            index.dated.append(node)
-            if len(index.dated) >= 200:
-                break
     index.has_text = has_visible_text(tree)
     return index
 
