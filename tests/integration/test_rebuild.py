@@ -23,6 +23,8 @@ from pipelines.sources import Discovery, Selectors, SourceConfig
 
 __all__ = ["topic_settings"]  # fixture imported for pytest
 
+pytestmark = pytest.mark.integration
+
 PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
 FETCHED = datetime(2025, 10, 30, 12, 0, tzinfo=UTC)
 
@@ -118,6 +120,7 @@ def _indexed(settings) -> int:  # type: ignore[no-untyped-def]
     return summary.indexed
 
 
+@pytest.mark.slow
 def test_rebuild_end_to_end_sample_site_selector_change_without_fetching(
     topic_settings, es, tmp_path
 ) -> None:
