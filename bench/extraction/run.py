@@ -159,11 +159,14 @@ def _warm_khabar() -> None:
     import py3langid
     from trafilatura.external import jt_stoplist_init
 
-    from pipelines.extract.dates import parse_date
+    from pipelines.extract.dates import _dateparser, parse_date
 
     jt_stoplist_init()  # jusText's stop lists: loaded once, by whichever extractor needs them first
     py3langid.classify("warm up")
-    parse_date("Tue, 24 Sep 2024 08:00:00 GMT")  # dateparser, the long tail's parser
+    parse_date("Tue, 24 Sep 2024 08:00:00 GMT")
+    # dateparser, the long tail's parser, loads its locales on first use (~0.5 s): parse_date reaches
+    # it only for strings its own parsers do not read, so it is called directly here
+    _dateparser("24 septembre 2024", UTC, None)
 
 
 def run_bodies(data: Path, limit: int | None) -> tuple[dict, dict]:

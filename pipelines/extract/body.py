@@ -81,15 +81,16 @@ def drop_boilerplate(blocks: Iterable[Block]) -> list[Block]:
     kept: list[Block] = []
     in_related_list = False
     for block in blocks:
-        folded = normalize_text(block.text).lstrip("-–—•:| ")
         if in_related_list and block.kind == "li":
             continue
         in_related_list = False
         if _MENU.match(block.text) and len(block.text.split()) <= 16:
             continue
-        if len(block.text) <= 120 and _BOILERPLATE.match(folded):
-            in_related_list = bool(_LIST_INTRO.match(folded))
-            continue
+        if len(block.text) <= 120:  # only short blocks are folded: the long ones are the article
+            folded = normalize_text(block.text).lstrip("-–—•:| ")
+            if _BOILERPLATE.match(folded):
+                in_related_list = bool(_LIST_INTRO.match(folded))
+                continue
         kept.append(block)
     return kept
 

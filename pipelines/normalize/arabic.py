@@ -67,7 +67,8 @@ def clean_display(text: str | None, *, multiline: bool = False) -> str:
     """Text as published, minus invisible junk and presentation forms, with whitespace collapsed."""
     if not text:
         return ""
-    text = _nfkc_presentation_forms(unicodedata.normalize("NFC", text))
+    if not text.isascii():  # ASCII is already NFC and holds no presentation forms
+        text = _nfkc_presentation_forms(unicodedata.normalize("NFC", text))
     text = _DISPLAY_JUNK.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     if not multiline:
         return _ANY_SPACE.sub(" ", text).strip()
