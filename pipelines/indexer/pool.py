@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -30,7 +33,16 @@ _max_doc_bytes = 0
 def _init(max_doc_bytes: int) -> None:
     global _max_doc_bytes
     _max_doc_bytes = max_doc_bytes
-    enrich_to_document  # noqa: B018 (imported here: the models load once per worker)
+    # A worker blocks reading its queue and would outlive an indexer killed with -9: it leaves
+    # when its parent is gone.
+    parent = os.getppid()
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 def _prepare_in_worker(record: ConsumerRecord) -> Prepared:

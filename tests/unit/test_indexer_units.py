@@ -160,3 +160,43 @@ def test_a_custom_to_document_stays_in_process() -> None:
     assert pool.workers == 0
     prepared = pool.prepare([record(json.dumps(make_article(1).to_message()).encode())] * 3)
     assert all(p.doc is not None for p in prepared)
+
+
+def test_enrichment_workers_leave_when_the_indexer_is_killed() -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import psutil
+
+    tests_dir = Path(__file__).resolve().parents[1]
+    code = f"""
+import json, sys, time
+sys.path.insert(0, {str(tests_dir)!r})
+from article_factory import make_article
+from kafka.consumer.fetcher import ConsumerRecord
+from pipelines.indexer.enrich import to_document
+from pipelines.indexer.pool import PreparePool
+values = [json.dumps(make_article(n).to_message()).encode() for n in range(4)]
+records = [ConsumerRecord("t", 0, -1, n, 0, 0, b"k", v, [], None, 3, 0, 0) for n, v in enumerate(values)]
+PreparePool(2, to_document, max_doc_bytes=10**6).prepare(records)
+print("ready", flush=True)
+time.sleep(120)
+"""
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None and parent.stdout.readline().strip() == "ready"
+        workers = psutil.Process(parent.pid).children(recursive=True)
+        assert workers
+    finally:
+        parent.send_signal(signal.SIGKILL)  # like kill -9 of the indexer: no clean shutdown of the pool
+        parent.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(w.is_running() and w.status() != "zombie" for w in workers):
+        time.sleep(0.2)
+    alive = [w.pid for w in workers if w.is_running() and w.status() != "zombie"]
+    for pid in alive:  # do not leave them behind if the test fails
+        psutil.Process(pid).kill()
+    assert alive == []
