@@ -82,11 +82,11 @@ def lean() -> IndexBody:
 VARIANTS: dict[str, Callable[[], IndexBody]] = {
     "arabic": arabic_index,
     "khabar": khabar_index,
+    "- .latin": without_subfield("latin"),
+    "- offsets": without_offsets,
     "- .exact": without_subfield("exact"),
     "- .words": without_subfield("words"),
-    "- .latin": without_subfield("latin"),
     "- multiplexers": without_multiplexers,
-    "- offsets": without_offsets,
 }
 
 
