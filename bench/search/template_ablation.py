@@ -6,7 +6,8 @@
 Variants (``VARIANTS``), each one change from the shipped template (``schemas/index-template.json``):
 no ``.exact``, no ``.words``, no ``.latin`` subfields; no multiplexers (one stem per word in the main
 field, the word as written in ``.words``); no offsets (``index_options: positions``, the highlighter
-then re-analyzes the text); plus ``lean``, the cuts this measurement kept (see docs/search-quality.md).
+then re-analyzes the text). What each costs in quality: ``khabar eval search --config
+khabar-no-latin-field`` (``-no-exact-field``, ``-one-stem``).
 The synonym filter (name aliases) is in the search analyzers only, so it costs nothing at index
 time; its cost is a reload or a reindex when the list changes (docs/indexer.md).
 
@@ -72,11 +73,6 @@ def without_offsets() -> IndexBody:
         _fields(body)[field]["index_options"] = "positions"
         _fields(body)[field]["fields"]["exact"]["index_options"] = "positions"
     return body
-
-
-def lean() -> IndexBody:
-    """The cuts kept: no ``.latin`` subfield (see the module docstring of this file)."""
-    return without_subfield("latin")()
 
 
 VARIANTS: dict[str, Callable[[], IndexBody]] = {
