@@ -429,13 +429,15 @@ def main() -> None:
             delete_topics(settings, topics)
 
     for name, runs in reversed(rounds.items()):  # the median round represents the row
+        if not runs:
+            continue
         rows = {
             name: sorted(runs, key=rate)[len(runs) // 2] | {"rounds": [round(rate(r), 1) for r in runs]}
         } | rows
-    ceiling = rate(rows["ceiling"])
+    ceiling = rate(rows["ceiling"]) if "ceiling" in rows else None  # --rounds 0: freshness/reindex only
     for row in rows.values():
         row["docs_per_second"] = round(rate(row), 1)
-        row["share_of_ceiling"] = round(row["docs_per_second"] / ceiling, 3)
+        row["share_of_ceiling"] = round(row["docs_per_second"] / ceiling, 3) if ceiling else None
         row["seconds"] = round(row["seconds"], 2)
 
     result = {
@@ -446,12 +448,13 @@ def main() -> None:
             "published": published,
             **{k: v for k, v in vars(stats).items() if k != "skipped_examples"},
         },
-        "ceiling_docs_per_second": round(ceiling, 1),
+        "ceiling_docs_per_second": round(ceiling, 1) if ceiling else None,
         "rows": rows,
         "freshness": freshness,
         "reindex": reindexes,
         "settings": {
-            k: getattr(settings, k) for k in ("bulk_max_docs", "bulk_max_bytes", "bulk_max_seconds")
+            k: getattr(settings, k)
+            for k in ("bulk_max_docs", "bulk_max_bytes", "bulk_max_seconds", "indexer_workers")
         },
         "load_average_at_start": [round(x, 1) for x in load_at_start],
         "load_average_at_end": [round(x, 1) for x in os.getloadavg()],
