@@ -1,7 +1,7 @@
 """Indexer throughput on the ANT corpus: Kafka -> khabar indexer -> Elasticsearch, against a plain
 ``elasticsearch.helpers.bulk`` loop sending the same documents to the same node (the ceiling).
 
-    python bench/indexer/run.py [--limit 3000] [--two-processes]
+    python bench/indexer/run.py [--limit 10000] [--workers 2] [--reindex-docs 30000] [--cache-only]
 
 Rows, all in one run against the same Elasticsearch node, each into its own fresh index:
 
