@@ -1,7 +1,7 @@
 """Indexer throughput on the ANT corpus: Kafka -> khabar indexer -> Elasticsearch, against a plain
 ``elasticsearch.helpers.bulk`` loop sending the same documents to the same node (the ceiling).
 
-    python bench/indexer/run.py [--limit 3000] [--two-processes]
+    python bench/indexer/run.py [--limit 10000] [--workers 2] [--reindex-docs 30000] [--cache-only]
 
 Rows, all in one run against the same Elasticsearch node, each into its own fresh index:
 
@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import multiprocessing
 import os
 import signal
 import statistics
@@ -38,6 +39,7 @@ import sys
 import threading
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -61,10 +63,15 @@ from pipelines.elastic.template import delete_alias_and_indices, setup_index
 from pipelines.evaluation.ant_corpus import load_ant_articles
 from pipelines.indexer.enrich import to_document
 from pipelines.indexer.metrics import scrape
-from pipelines.indexer.reindex import reindex, reindex_from_index
+from pipelines.indexer.reindex import (
+    committed_offsets,
+    reindex,
+    reindex_from_index,
+    seed_group,
+)
 from pipelines.indexer.service import IndexerService, RunOptions
 from pipelines.ingest.publish import publish_articles
-from pipelines.kafka.clients import make_producer
+from pipelines.kafka.clients import make_consumer, make_producer
 from pipelines.kafka.topics import ensure_topics
 from pipelines.model import Article
 
@@ -81,7 +88,10 @@ def enriched(articles: list[Article], cache: Path) -> dict[str, dict[str, Any]]:
             if wanted <= docs.keys():
                 return {k: docs[k] for k in wanted}
     t0 = time.perf_counter()
-    docs = {a.article_id: to_document(a) for a in articles}
+    with ProcessPoolExecutor(os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        docs = dict(
+            zip((a.article_id for a in articles), pool.map(to_document, articles, chunksize=100), strict=True)
+        )
     print(f"  enriched {len(docs)} documents in {time.perf_counter() - t0:.0f} s (cached in {cache})")
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
@@ -115,12 +125,12 @@ def run_ceiling(es: Elasticsearch, settings: Settings, articles: list[Article], 
     return {"docs": count(es, alias), "bulk_ok": ok, "bulk_errors": errors, "seconds": seconds}
 
 
-def run_process(settings: Settings, processes: int) -> dict[str, Any]:
-    """Indexer process(es) until caught up; peak RSS summed over the processes, sampled every 0.1 s."""
-    env = dict(os.environ) | {f"KHABAR_{f.upper()}": str(getattr(settings, f)) for f in _ENV_FIELDS}
+def run_process(settings: Settings, processes: int, workers: int = 0) -> dict[str, Any]:
+    """Indexer process(es) until caught up, each with ``workers`` enrichment processes; peak RSS
+    summed over the processes and their workers, sampled every 0.1 s."""
     log = BENCH_DIR / "indexer-process.log"
     cmd = [sys.executable, "-m", "pipelines.indexer", "run"]
-    cmd += ["--until-caught-up", "--no-setup", "--metrics-port", "0"]
+    cmd += ["--until-caught-up", "--no-setup", "--metrics-port", "0", "--workers", str(workers)]
     env = _env(settings)
     t0 = time.perf_counter()
     procs = [
@@ -134,6 +144,7 @@ def run_process(settings: Settings, processes: int) -> dict[str, Any]:
         for handle in handles:
             with contextlib.suppress(psutil.Error):
                 rss += handle.memory_info().rss
+                rss += sum(c.memory_info().rss for c in handle.children(recursive=True))
         peak = max(peak, rss)
         time.sleep(0.1)
     wall = time.perf_counter() - t0
@@ -141,6 +152,8 @@ def run_process(settings: Settings, processes: int) -> dict[str, Any]:
         raise SystemExit(f"indexer exited with {[p.returncode for p in procs]}; see {log}")
     summaries = [json.loads(p.stdout.read()) for p in procs]  # type: ignore[union-attr]
     return {
+        "processes": processes,
+        "workers_per_process": workers,
         "seconds": max(s["seconds"] for s in summaries),
         "startup_seconds": min(s["startup_seconds"] or 0 for s in summaries),
         "wall_seconds_with_process_start": round(wall, 2),
@@ -172,14 +185,14 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def run_freshness(
-    settings: Settings, articles: list[Article], rate_per_s: float, seconds: float
+    settings: Settings, articles: list[Article], rate_per_s: float, seconds: float, workers: int = 0
 ) -> dict[str, Any]:
     """A live indexer under a steady stream: seconds from send to searchable, per article."""
     es = es_client(settings, request_timeout=30)
     metrics_port = settings.metrics_port
     env = _env(settings) | {"KHABAR_METRICS_PORT": str(metrics_port)}
     log = PROJECT_ROOT / "var" / "bench" / "indexer-freshness.log"
-    cmd = [sys.executable, "-m", "pipelines.indexer", "run", "--no-setup"]
+    cmd = [sys.executable, "-m", "pipelines.indexer", "run", "--no-setup", "--workers", str(workers)]
     proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("a"))
     wanted = articles[: int(rate_per_s * seconds)]
     sent: dict[str, float] = {}
@@ -238,6 +251,7 @@ def run_freshness(
     total = histogram.get("khabar_indexer_freshness_seconds_count", 0)
     within_3s = buckets.get("khabar_indexer_freshness_seconds_bucket{le=3.0}", 0)
     return {
+        "workers": workers,
         "rate_per_second": rate_per_s,
         "seconds": seconds,
         "sent": len(sent),
@@ -271,20 +285,58 @@ def run_reindexes(es: Elasticsearch, settings: Settings) -> dict[str, Any]:
     return out
 
 
+def prepare_reindex(
+    es: Elasticsearch, settings: Settings, articles: list[Article], docs: dict[str, dict[str, Any]]
+) -> int:
+    """A live index of ``articles`` as the indexer would leave it, without spending the run on it:
+    the articles published to the topic, their enriched documents bulk-loaded with their external
+    versions, and the live group's offsets committed at the end of the topic."""
+    ensure_topics(settings)
+    publish_articles(articles, settings)
+    setup_index(es, settings)
+    actions = (
+        {
+            "_index": settings.index_alias,
+            "_id": a.article_id,
+            "version": a.version,
+            "version_type": "external",
+            "_source": docs[a.article_id],
+        }
+        for a in articles
+    )
+    bulk_load(es, actions, settings)
+    partitions = list(committed_offsets(settings, f"{settings.indexer_group}-probe", settings.topic_articles))
+    consumer = make_consumer(settings, role="bench-offsets")
+    try:
+        ends = consumer.end_offsets(partitions)
+    finally:
+        consumer.close(autocommit=False)
+    seed_group(settings, settings.indexer_group, ends)
+    return count(es, settings.index_alias)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--limit", type=int, default=3000, help="ANT articles to use (default 3000)")
-    parser.add_argument("--two-processes", action="store_true", help="also run two indexer processes")
+    parser.add_argument("--limit", type=int, default=10000, help="ANT articles to use (default 10000)")
+    parser.add_argument(
+        "--two-processes", action=argparse.BooleanOptionalAction, default=True, help="two indexer processes"
+    )
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="enrichment processes (row)")
     parser.add_argument("--rounds", type=int, default=2, help="alternating ceiling / pre-enriched rounds")
     parser.add_argument("--no-full", action="store_true", help="skip the (enrichment-bound) indexer process")
     parser.add_argument("--freshness-seconds", type=float, default=120, help="0 skips the freshness run")
     parser.add_argument("--freshness-rate", type=float, default=50.0, help="articles per second")
-    parser.add_argument("--reindex", action="store_true", help="time both reindex routes on the full row")
+    parser.add_argument(
+        "--reindex-docs", type=int, default=30000, help="reindex both ways at this size (0: no)"
+    )
+    parser.add_argument("--cache-only", action="store_true", help="only enrich and cache the documents")
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "indexer.json")
     args = parser.parse_args()
 
     base = Settings.from_env()
-    articles, stats = load_ant_articles(base.data_dir, limit=args.limit)
+    articles, stats = load_ant_articles(base.data_dir, limit=max(args.limit, args.reindex_docs))
+    re_articles = articles[: args.reindex_docs]
+    articles = articles[: args.limit]
     tag = uuid.uuid4().hex[:8]
     settings = base.with_overrides(
         topic_articles=f"bench.indexer.{tag}.articles",
@@ -294,20 +346,27 @@ def main() -> None:
         metrics_port=base.metrics_port + 7,  # the freshness run's indexer exposes its histogram there
     )
     es = es_client(settings, request_timeout=120)
-    print(
-        f"ANT v2.1: {len(articles)} articles; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
-    )
+    load_at_start = os.getloadavg()
+    print(f"ANT v2.1: {len(articles)} articles; load average {load_at_start[0]:.1f} on {os.cpu_count()} CPUs")
+    if re_articles:
+        re_docs = enriched(re_articles, CACHE_DIR / f"indexer-docs-{len(re_articles)}.json")
     docs = enriched(articles, CACHE_DIR / f"indexer-docs-{len(articles)}.json")
+    if args.cache_only:
+        return
 
     rows: dict[str, dict[str, Any]] = {}
     freshness: dict[str, Any] | None = None
     reindexes: dict[str, Any] | None = None
     aliases = []
+    topics = [settings.topic_articles, settings.topic_dlq, settings.topic_pages, settings.topic_enriched]
 
     def target(name: str) -> Settings:
         alias = f"bench-{name}-{tag}"
         aliases.append(alias)
         return settings.with_overrides(index_alias=alias, indexer_group=f"bench-{name}-{tag}")
+
+    def load() -> float:
+        return round(os.getloadavg()[0], 1)
 
     try:
         ensure_topics(settings)
@@ -318,53 +377,67 @@ def main() -> None:
 
         rounds: dict[str, list[dict[str, Any]]] = {"ceiling": [], "indexer, pre-enriched": []}
         for n in range(args.rounds):  # alternate, so drift in the shared machine's load hits both
-            rounds["ceiling"].append(run_ceiling(es, target(f"ceiling{n}"), articles, docs))
+            la = load()
+            rounds["ceiling"].append(run_ceiling(es, target(f"ceiling{n}"), articles, docs) | {"load": la})
             s = target(f"pre{n}")
             setup_index(es, s)
+            la = load()
             rounds["indexer, pre-enriched"].append(
-                run_pre_enriched(s, docs) | {"docs": count(es, s.index_alias)}
+                run_pre_enriched(s, docs) | {"docs": count(es, s.index_alias), "load": la}
             )
             print(
                 f"  round {n + 1}: " + ", ".join(f"{k} {rate(v[-1]):.0f} docs/s" for k, v in rounds.items())
             )
-        if not args.no_full:
-            s = target("indexer")
-            setup_index(es, s)
-            rows["indexer"] = run_process(s, 1) | {"docs": count(es, s.index_alias)}
-            if args.reindex:
-                reindexes = run_reindexes(es, s)
-                print("  reindex: " + ", ".join(f"{k} {v['seconds']:.1f} s" for k, v in reindexes.items()))
+        full = [("indexer", 1, 0), (f"indexer, {args.workers} workers", 1, args.workers)]
         if args.two_processes:
-            s = target("two")
+            full.append(("indexer x2", 2, 0))
+        for name, processes, workers in full if not args.no_full else []:
+            s = target(name.replace(" ", "").replace(",", "-"))
             setup_index(es, s)
-            rows["indexer x2"] = run_process(s, 2) | {"docs": count(es, s.index_alias)}
+            la = load()
+            rows[name] = run_process(s, processes, workers) | {"docs": count(es, s.index_alias), "load": la}
+            print(f"  {name}: {rate(rows[name]):.0f} docs/s")
         if args.freshness_seconds > 0:
             fresh_topic = f"bench.indexer.{tag}.fresh"
+            topics.append(fresh_topic)
             s = target("fresh").with_overrides(topic_articles=fresh_topic)
             ensure_topics(s)
             setup_index(es, s)
-            freshness = run_freshness(s, articles, args.freshness_rate, args.freshness_seconds)
+            la = load()
+            freshness = run_freshness(
+                s, articles, args.freshness_rate, args.freshness_seconds, args.workers
+            ) | {"load": la}
             print(f"  freshness: p50 {freshness['p50_seconds']} s, p95 {freshness['p95_seconds']} s")
+        if re_articles:
+            re_topic = f"bench.indexer.{tag}.re"
+            topics.append(re_topic)
+            s = target("re").with_overrides(topic_articles=re_topic, indexer_workers=args.workers)
+            live = prepare_reindex(es, s, re_articles, re_docs)
+            la = load()
+            reindexes = {"live_docs": live, "workers": args.workers, "load": la} | run_reindexes(es, s)
+            print(
+                f"  reindex of {live} docs: "
+                + ", ".join(f"{k} {v['seconds']:.1f} s" for k, v in reindexes.items() if isinstance(v, dict))
+            )
     finally:
         for alias in aliases:
             delete_alias_and_indices(es, alias)
             # a reindex leaves the previous indices outside the alias
             for index in es.indices.get(index=f"{alias}-*", expand_wildcards="all").body:
                 es.indices.delete(index=index, ignore_unavailable=True)
-        topics = [settings.topic_articles, settings.topic_dlq, settings.topic_pages, settings.topic_enriched]
-        if args.freshness_seconds > 0:
-            topics.append(f"bench.indexer.{tag}.fresh")
         with contextlib.suppress(Exception):
             delete_topics(settings, topics)
 
     for name, runs in reversed(rounds.items()):  # the median round represents the row
+        if not runs:
+            continue
         rows = {
             name: sorted(runs, key=rate)[len(runs) // 2] | {"rounds": [round(rate(r), 1) for r in runs]}
         } | rows
-    ceiling = rate(rows["ceiling"])
+    ceiling = rate(rows["ceiling"]) if "ceiling" in rows else None  # --rounds 0: freshness/reindex only
     for row in rows.values():
         row["docs_per_second"] = round(rate(row), 1)
-        row["share_of_ceiling"] = round(row["docs_per_second"] / ceiling, 3)
+        row["share_of_ceiling"] = round(row["docs_per_second"] / ceiling, 3) if ceiling else None
         row["seconds"] = round(row["seconds"], 2)
 
     result = {
@@ -375,24 +448,29 @@ def main() -> None:
             "published": published,
             **{k: v for k, v in vars(stats).items() if k != "skipped_examples"},
         },
-        "ceiling_docs_per_second": round(ceiling, 1),
+        "ceiling_docs_per_second": round(ceiling, 1) if ceiling else None,
         "rows": rows,
         "freshness": freshness,
         "reindex": reindexes,
         "settings": {
-            k: getattr(settings, k) for k in ("bulk_max_docs", "bulk_max_bytes", "bulk_max_seconds")
+            k: getattr(settings, k)
+            for k in ("bulk_max_docs", "bulk_max_bytes", "bulk_max_seconds", "indexer_workers")
         },
+        "load_average_at_start": [round(x, 1) for x in load_at_start],
+        "load_average_at_end": [round(x, 1) for x in os.getloadavg()],
         "environment": environment(es_url=settings.es_url),
     }
     write_result(args.out, result)
 
-    print(f"\n{'row':24} {'docs':>6} {'seconds':>8} {'docs/s':>8} {'of ceiling':>10} {'peak RSS':>9}")
+    print(
+        f"\n{'row':24} {'docs':>6} {'seconds':>8} {'docs/s':>8} {'of ceiling':>10} {'peak RSS':>9} {'load':>5}"
+    )
     # seconds: the whole run; docs/s: from the first record to lag 0 (consumer-group join excluded)
     for name, row in rows.items():
         rss = f"{row['peak_rss_mib']:.0f} MiB" if "peak_rss_mib" in row else "-"
         print(
             f"{name:24} {row['docs']:>6} {row['seconds']:>8.1f} {row['docs_per_second']:>8.0f} "
-            f"{row['share_of_ceiling']:>10.0%} {rss:>9}"
+            f"{row['share_of_ceiling']:>10.0%} {rss:>9} {row.get('load', 0):>5.1f}"
         )
     if freshness:
         print(
@@ -402,9 +480,11 @@ def main() -> None:
             f"(metric: mean {freshness['metric_mean_seconds']} s, {freshness['metric_share_within_3s']} within 3 s)"
         )
     if reindexes:
-        print(f"\n{'reindex':24} {'seconds':>8} {'docs':>6}")
+        print(f"\n{'reindex (' + str(reindexes['live_docs']) + ' docs)':24} {'seconds':>8} {'docs':>6}")
         for name, row in reindexes.items():
-            print(f"{name:24} {row['seconds']:>8.1f} {row['docs']:>6}")
+            if isinstance(row, dict):
+                print(f"{name:24} {row['seconds']:>8.1f} {row['docs']:>6}")
+    print(f"load average at start {load_at_start[0]:.1f}, at end {os.getloadavg()[0]:.1f}")
     print(f"\nresults: {args.out}")
 
 

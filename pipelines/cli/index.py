@@ -54,6 +54,9 @@ def run(
         False, "--publish-enriched", help="Also publish indexed documents to news.articles.enriched.v1."
     ),
     max_doc_bytes: int = typer.Option(None, help="Dead-letter documents larger than this (bytes)."),
+    workers: int = typer.Option(
+        None, envvar="KHABAR_INDEXER_WORKERS", show_envvar=True, help="Enrichment processes (0: in-process)."
+    ),
     setup_first: bool = typer.Option(True, "--setup/--no-setup", help="Run `index setup` before consuming."),
 ) -> None:
     """Consume news.articles.v1 and index every article (SIGTERM/SIGINT stop it cleanly)."""
@@ -67,6 +70,7 @@ def run(
         max_idle_seconds=max_idle_seconds,
         publish_enriched=publish_enriched,
         max_doc_bytes=max_doc_bytes,
+        workers=workers,
     )
     try:
         summary = run_indexer(settings, options, metrics_port=metrics_port, setup_first=setup_first)

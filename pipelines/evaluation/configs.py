@@ -159,6 +159,29 @@ def _khabar_index_bm25(b: float) -> Callable[[], IndexBody]:
     return index_body
 
 
+def _khabar_index_without_subfields(*names: str) -> Callable[[], IndexBody]:
+    """The shipped index without some subfields of the text fields (the template-cost ablation)."""
+
+    def index_body() -> IndexBody:
+        body = khabar_index()
+        for spec in body["mappings"]["properties"].values():
+            for name in names:
+                spec.get("fields", {}).pop(name, None)
+        return body
+
+    return index_body
+
+
+def _khabar_index_one_stem() -> IndexBody:
+    """The shipped index without its multiplexers: one stem per word, ``.words`` as written."""
+    body = khabar_index()
+    analysis = body["settings"]["analysis"]
+    analysis["filter"]["khabar_arabic_stems"] = {"type": "stemmer", "language": "arabic"}
+    for name in ("khabar_arabic_words", "khabar_arabic_words_search"):
+        analysis["analyzer"][name]["filter"].remove("khabar_strip_clitics")
+    return body
+
+
 #: Diagnostics and ideas: run only when named with ``--config``. The ``khabar-`` ones change one
 #: thing in what ships (the ablation table of docs/search-quality.md).
 EXPERIMENTS: dict[str, Config] = _by_name(
@@ -211,6 +234,24 @@ EXPERIMENTS: dict[str, Config] = _by_name(
         "shipped + the lead's words as a clause of their own (boost 0.3)",
         khabar_index,
         _plus(lambda q: {"match": {"lead.words": {"query": q, "boost": 0.3}}}),
+    ),
+    Config(
+        "khabar-no-latin-field",
+        "shipped query, index without the .latin subfields",
+        _khabar_index_without_subfields("latin"),
+        khabar_request,
+    ),
+    Config(
+        "khabar-no-exact-field",
+        "shipped query, index without the .exact subfields",
+        _khabar_index_without_subfields("exact"),
+        khabar_request,
+    ),
+    Config(
+        "khabar-one-stem",
+        "shipped query, index without the clitic multiplexers",
+        _khabar_index_one_stem,
+        khabar_request,
     ),
     Config("khabar-b0.75", "shipped, BM25 b=0.75 (stock)", _khabar_index_bm25(0.75), khabar_request),
     Config("khabar-b0.9", "shipped, BM25 b=0.9", _khabar_index_bm25(0.9), khabar_request),

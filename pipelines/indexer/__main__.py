@@ -34,6 +34,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     run.add_argument(
         "--publish-enriched", action="store_true", help="also publish to news.articles.enriched.v1"
     )
+    run.add_argument(
+        "--workers", type=int, help="enrichment processes (default: KHABAR_INDEXER_WORKERS; 0: none)"
+    )
     run.add_argument("--max-doc-bytes", type=int, help="dead-letter documents larger than this (bytes)")
     run.add_argument(
         "--setup", action=argparse.BooleanOptionalAction, default=True, help="set up the index first"
@@ -53,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         max_idle_seconds=args.max_idle_seconds,
         publish_enriched=args.publish_enriched,
         max_doc_bytes=args.max_doc_bytes,
+        workers=args.workers,
     )
     try:
         summary = run_indexer(settings, options, metrics_port=args.metrics_port, setup_first=args.setup)

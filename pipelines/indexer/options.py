@@ -24,6 +24,8 @@ class RunOptions:
     progress_seconds: float = 10.0
     #: seconds outside a stable consumer group before the consumer is rebuilt
     rejoin_timeout: float = 60.0
+    #: enrichment worker processes (0: prepare in the loop's own process)
+    workers: int = 0
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> RunOptions:
@@ -32,6 +34,7 @@ class RunOptions:
             "index": settings.index_alias,
             "topic": settings.topic_articles,
             "max_doc_bytes": settings.kafka_max_message_bytes,
+            "workers": settings.indexer_workers,
         }
         return cls(**(base | {k: v for k, v in overrides.items() if v is not None}))
 

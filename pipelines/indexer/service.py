@@ -40,10 +40,11 @@ from pipelines.errors import IndexingError
 from pipelines.indexer.batch import Batch, marker
 from pipelines.indexer.bulk import Backoff
 from pipelines.indexer.checkpoint import Abandon, Checkpoint
-from pipelines.indexer.consume import Prepared, RebalanceFlag, ToDocument, partition_lag, prepare
+from pipelines.indexer.consume import Prepared, RebalanceFlag, ToDocument, partition_lag
 from pipelines.indexer.enrich import to_document as enrich_to_document
 from pipelines.indexer.metrics import IndexerMetrics, serve_from_settings
 from pipelines.indexer.options import Progress, RunOptions, RunSummary
+from pipelines.indexer.pool import PreparePool
 from pipelines.indexer.sink import BulkSink
 from pipelines.kafka.clients import make_consumer
 
@@ -82,6 +83,7 @@ class IndexerService:
             self.metrics,
             self.summary,
         )
+        self.pool = PreparePool(options.workers, self.to_document, max_doc_bytes=options.max_doc_bytes)
         self._unstable_since: float | None = None  # when the consumer last left a stable group
         self._last_record = self._started = time.monotonic()
 
@@ -105,6 +107,7 @@ class IndexerService:
         try:
             self.summary.exit_reason = self._loop()
         finally:
+            self.pool.close()
             self.sink.close()
             self.checkpoint.consumer.close(autocommit=False)
             self.summary.seconds = round(time.monotonic() - started, 3)
@@ -129,8 +132,8 @@ class IndexerService:
                 self.checkpoint.keep_assigned()
             done = 0  # records of this poll now held by a batch (the rest are dropped on Abandon)
             try:
-                for record in fresh:
-                    sink.add(prepare(record, self.to_document, max_doc_bytes=self.options.max_doc_bytes))
+                for item in self.pool.prepare(fresh):
+                    sink.add(item)
                     done += 1
                     self.metrics.consumed.inc()
                     self.summary.consumed += 1

@@ -121,3 +121,82 @@ def test_a_record_with_unreadable_headers_is_a_failure_too() -> None:
     broken = ConsumerRecord(TOPIC, 0, -1, 7, 0, 0, b"k", b"{}", [("trace_id", 12345)], None, 3, 0, 0)
     prepared = prepare(broken, source, max_doc_bytes=10_000)
     assert prepared.failure is not None and prepared.offset == 7
+
+
+def test_the_enrichment_pool_gives_the_in_process_results_in_poll_order() -> None:
+    from pipelines.indexer.enrich import to_document
+    from pipelines.indexer.pool import PreparePool
+
+    articles = [make_article(n) for n in range(12)]
+    records = [record(json.dumps(a.to_message()).encode(), offset=n) for n, a in enumerate(articles)]
+    records.insert(5, record(b"\x00{nope", offset=99))  # a poison record in the middle keeps its place
+    pool = PreparePool(2, to_document, max_doc_bytes=1_000_000)
+    try:
+        pooled = pool.prepare(records)
+    finally:
+        pool.close()
+    local = PreparePool(0, to_document, max_doc_bytes=1_000_000).prepare(records)
+    assert [p.offset for p in pooled] == [r.offset for r in records]
+    assert pooled[5].failure is not None and pooled[5].failure.error.reason == "not_json"
+    for a, b in zip(pooled, local, strict=True):
+        assert (a.tp, a.offset, a.key, a.trace_id, a.failure is None) == (
+            b.tp,
+            b.offset,
+            b.key,
+            b.trace_id,
+            b.failure is None,
+        )
+        if a.doc is not None and b.doc is not None:
+            assert json.loads(a.doc.source) | {"indexed_at": None} == json.loads(b.doc.source) | {
+                "indexed_at": None
+            }
+            assert a.doc.action == b.doc.action
+
+
+def test_a_custom_to_document_stays_in_process() -> None:
+    from pipelines.indexer.pool import PreparePool
+
+    pool = PreparePool(2, source, max_doc_bytes=10_000)
+    assert pool.workers == 0
+    prepared = pool.prepare([record(json.dumps(make_article(1).to_message()).encode())] * 3)
+    assert all(p.doc is not None for p in prepared)
+
+
+def test_enrichment_workers_leave_when_the_indexer_is_killed() -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import psutil
+
+    tests_dir = Path(__file__).resolve().parents[1]
+    code = f"""
+import json, sys, time
+sys.path.insert(0, {str(tests_dir)!r})
+from article_factory import make_article
+from kafka.consumer.fetcher import ConsumerRecord
+from pipelines.indexer.enrich import to_document
+from pipelines.indexer.pool import PreparePool
+values = [json.dumps(make_article(n).to_message()).encode() for n in range(4)]
+records = [ConsumerRecord("t", 0, -1, n, 0, 0, b"k", v, [], None, 3, 0, 0) for n, v in enumerate(values)]
+PreparePool(2, to_document, max_doc_bytes=10**6).prepare(records)
+print("ready", flush=True)
+time.sleep(120)
+"""
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None and parent.stdout.readline().strip() == "ready"
+        workers = psutil.Process(parent.pid).children(recursive=True)
+        assert workers
+    finally:
+        parent.send_signal(signal.SIGKILL)  # like kill -9 of the indexer: no clean shutdown of the pool
+        parent.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(w.is_running() and w.status() != "zombie" for w in workers):
+        time.sleep(0.2)
+    alive = [w.pid for w in workers if w.is_running() and w.status() != "zombie"]
+    for pid in alive:  # do not leave them behind if the test fails
+        psutil.Process(pid).kill()
+    assert alive == []

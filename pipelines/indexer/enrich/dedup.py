@@ -23,6 +23,7 @@ import base64
 import hashlib
 import logging
 import re
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -52,10 +53,19 @@ def shingles(text: str) -> set[str]:
     return {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
 
 
-def signature(text: str) -> np.ndarray:
-    """MinHash values (uint32) of ``text``'s shingles."""
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
-    minhash.update_batch([s.encode("utf-8") for s in shingles(text)])
+@cache
+def _prototype() -> MinHash:
+    # Drawing the 128 permutations from the seed cost as much as hashing a whole article: draw once.
+    return MinHash(num_perm=NUM_PERM, seed=SEED)
+
+
+def signature(text: str, *, of_shingles: set[str] | None = None) -> np.ndarray:
+    """MinHash values (uint32) of ``text``'s shingles (``of_shingles``: already computed)."""
+    proto = _prototype()
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=proto.permutations, scheme=proto.scheme)
+    minhash.update_batch(
+        [s.encode("utf-8") for s in (shingles(text) if of_shingles is None else of_shingles)]
+    )
     return minhash.hashvalues.astype("<u4")
 
 
@@ -85,9 +95,10 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
 def dedup_fields(title: str, body: str) -> dict[str, Any]:
     """The fields :func:`to_document` stores: ``minhash``, ``minhash_bands`` (empty if too short)."""
     text = f"{title}\n{body}"
-    if len(shingles(text)) < MIN_SHINGLES:
+    found = shingles(text)
+    if len(found) < MIN_SHINGLES:
         return {"minhash": None, "minhash_bands": []}
-    sig = signature(text)
+    sig = signature(text, of_shingles=found)
     return {"minhash": encode(sig), "minhash_bands": band_keys(sig)}
 
 

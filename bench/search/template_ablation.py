@@ -1,0 +1,161 @@
+"""What each part of khabar's index template costs in indexing time and disk, against the built-in
+``arabic`` analyzer, on the same enriched ANT documents in one run.
+
+    python bench/search/template_ablation.py [--limit 30000] [--variant NAME ...]
+
+Variants (``VARIANTS``), each one change from the shipped template (``schemas/index-template.json``):
+no ``.exact``, no ``.words``, no ``.latin`` subfields; no multiplexers (one stem per word in the main
+field, the word as written in ``.words``); no offsets (``index_options: positions``, the highlighter
+then re-analyzes the text). What each costs in quality: ``khabar eval search --config
+khabar-no-latin-field`` (``-no-exact-field``, ``-one-stem``).
+The synonym filter (name aliases) is in the search analyzers only, so it costs nothing at index
+time; its cost is a reload or a reindex when the list changes (docs/indexer.md).
+
+Each variant gets a fresh one-shard index filled by ``helpers.bulk`` in the indexer's batch sizes
+and refreshed once (inside the time); disk is the store size as that leaves it (not merged). The
+variants are interleaved over ``--rounds`` so that a change in the shared machine's load hits
+every row alike; the median round is reported. Documents: the enriched ANT documents cached by
+``bench/indexer/run.py`` (``var/bench/cache/indexer-docs-<n>.json``; run it with ``--cache-only``
+first). Results: ``var/bench/template-ablation.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import sys
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from latency import TEXT_FIELDS, arabic_index, index_documents, khabar_index
+
+from pipelines.config import Settings
+from pipelines.elastic.client import es_client
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/common.py
+from common import BENCH_DIR, CACHE_DIR, environment, write_result
+
+IndexBody = dict[str, Any]
+
+
+def _fields(body: IndexBody) -> dict[str, Any]:
+    return body["mappings"]["properties"]
+
+
+def without_subfield(name: str) -> Callable[[], IndexBody]:
+    def variant() -> IndexBody:
+        body = khabar_index()
+        for field in TEXT_FIELDS:
+            _fields(body)[field]["fields"].pop(name)
+        return body
+
+    return variant
+
+
+def without_multiplexers() -> IndexBody:
+    """One stem per word (the stock stemmer after the overrides); ``.words`` keeps the word whole."""
+    body = khabar_index()
+    filters = body["settings"]["analysis"]["filter"]
+    filters["khabar_arabic_stems"] = {"type": "stemmer", "language": "arabic"}
+    for name in ("khabar_arabic_words", "khabar_arabic_words_search"):
+        chain = body["settings"]["analysis"]["analyzer"][name]["filter"]
+        chain.remove("khabar_strip_clitics")
+    return body
+
+
+def without_offsets() -> IndexBody:
+    body = khabar_index()
+    for field in TEXT_FIELDS:
+        _fields(body)[field]["index_options"] = "positions"
+        _fields(body)[field]["fields"]["exact"]["index_options"] = "positions"
+    return body
+
+
+VARIANTS: dict[str, Callable[[], IndexBody]] = {
+    "arabic": arabic_index,
+    "khabar": khabar_index,
+    "- .latin": without_subfield("latin"),
+    "- offsets": without_offsets,
+    "- .exact": without_subfield("exact"),
+    "- .words": without_subfield("words"),
+    "- multiplexers": without_multiplexers,
+}
+
+
+def load_docs(limit: int) -> list[dict[str, Any]]:
+    caches = sorted(CACHE_DIR.glob("indexer-docs-*.json"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+    usable = [p for p in caches if int(p.stem.rsplit("-", 1)[1]) >= limit]
+    if not usable:
+        raise SystemExit(f"no cache of {limit} documents: run `python bench/indexer/run.py --cache-only`")
+    docs = list(json.loads(usable[0].read_text(encoding="utf-8")).values())
+    return docs[:limit]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=30000)
+    parser.add_argument(
+        "--variant", action="append", choices=sorted(VARIANTS), help="repeatable; default all"
+    )
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=BENCH_DIR / "template-ablation.json")
+    args = parser.parse_args()
+
+    settings = Settings.from_env()
+    es = es_client(settings, request_timeout=300)
+    docs = load_docs(args.limit)
+    names = args.variant or list(VARIANTS)
+    print(
+        f"{len(docs)} documents, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True
+    )
+    tag = uuid.uuid4().hex[:8]
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    for n in range(args.rounds):
+        for name in names:
+            index = f"bench-ablation-{tag}-{n}-{len(runs[name])}-{names.index(name)}"
+            load = round(os.getloadavg()[0], 1)
+            try:
+                row = index_documents(es, index, copy.deepcopy(VARIANTS[name]()), docs, settings)
+            finally:
+                es.indices.delete(index=index, ignore_unavailable=True)
+            runs[name].append(row | {"load": load})
+            print(
+                f"  {name:16} {row['seconds']:7.1f} s {row['store_mib']:7.1f} MiB (load {load})", flush=True
+            )
+    rows = {name: sorted(r, key=lambda x: x["seconds"])[len(r) // 2] for name, r in runs.items()}
+    peer = rows.get("arabic")
+    shipped = rows.get("khabar")
+    for row in rows.values():
+        if peer:
+            row["time_vs_arabic"] = round(row["seconds"] / peer["seconds"], 2)
+            row["disk_vs_arabic"] = round(row["store_bytes"] / peer["store_bytes"], 2)
+        if shipped:
+            row["time_saved_vs_khabar"] = round(1 - row["seconds"] / shipped["seconds"], 3)
+            row["disk_saved_vs_khabar"] = round(1 - row["store_bytes"] / shipped["store_bytes"], 3)
+    write_result(
+        args.out,
+        {
+            "benchmark": "template-ablation",
+            "documents": len(docs),
+            "rows": rows,
+            "rounds": {k: [r["seconds"] for r in v] for k, v in runs.items()},
+            "environment": environment(es_url=settings.es_url),
+        },
+    )
+    print(
+        f"\n{'variant':16} {'seconds':>8} {'docs/s':>7} {'MiB':>7} {'time/arabic':>11} {'disk/arabic':>11} {'load':>5}"
+    )
+    for name, row in rows.items():
+        print(
+            f"{name:16} {row['seconds']:>8.1f} {row['docs_per_second']:>7.0f} {row['store_mib']:>7.1f} "
+            f"{row.get('time_vs_arabic', 0):>11.2f} {row.get('disk_vs_arabic', 0):>11.2f} {row['load']:>5.1f}"
+        )
+    print(f"\nresults: {args.out}")
+
+
+if __name__ == "__main__":
+    main()

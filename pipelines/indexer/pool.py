@@ -1,0 +1,88 @@
+"""Enrichment off the loop: ``prepare`` (decode, validate, ``to_document``, serialize) in worker
+processes, when ``KHABAR_INDEXER_WORKERS`` (or ``--workers``) is above 0.
+
+Only the pure per-record step moves: the loop still polls, builds batches in consumption order,
+sends them and commits after Elasticsearch (or the DLQ) acknowledged, so commit-after-ack, the dead
+letters and per-partition order are those of the in-process run. ``map`` keeps the poll's order.
+Workers are spawned (the parent holds Kafka and HTTP threads, which a fork would copy half-way)
+and load the enrichment models once. A worker that dies breaks the pool: that poll is prepared
+in-process and a new pool is started, so a crash of a worker costs time, never a record.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from kafka.consumer.fetcher import ConsumerRecord
+
+from pipelines.indexer.consume import Prepared, ToDocument, prepare
+from pipelines.indexer.enrich import to_document as enrich_to_document
+
+log = logging.getLogger(__name__)
+
+_max_doc_bytes = 0
+
+
+def _init(max_doc_bytes: int) -> None:
+    global _max_doc_bytes
+    _max_doc_bytes = max_doc_bytes
+    # A worker blocks reading its queue and would outlive an indexer killed with -9: it leaves
+    # when its parent is gone.
+    parent = os.getppid()
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
+def _prepare_in_worker(record: ConsumerRecord) -> Prepared:
+    return prepare(record, enrich_to_document, max_doc_bytes=_max_doc_bytes)
+
+
+class PreparePool:
+    """``prepare`` for a poll's records, in ``workers`` processes or (0) in this one."""
+
+    def __init__(self, workers: int, to_document: ToDocument, *, max_doc_bytes: int) -> None:
+        self.to_document = to_document
+        self.max_doc_bytes = max_doc_bytes
+        # A custom to_document (tests, the pre-enriched benchmark) stays in-process: it may not pickle.
+        self.workers = workers if to_document is enrich_to_document else 0
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init,
+                initargs=(self.max_doc_bytes,),
+            )
+        return self._executor
+
+    def prepare(self, records: Sequence[ConsumerRecord]) -> list[Prepared]:
+        if self.workers <= 0 or len(records) < 2:
+            return [prepare(r, self.to_document, max_doc_bytes=self.max_doc_bytes) for r in records]
+        chunk = max(1, min(50, len(records) // (2 * self.workers)))
+        try:
+            return list(self._pool().map(_prepare_in_worker, records, chunksize=chunk))
+        except BrokenProcessPool as exc:
+            log.warning(
+                "enrichment worker died; this poll is prepared in-process", extra={"error": repr(exc)}
+            )
+            self.close()
+            return [prepare(r, self.to_document, max_doc_bytes=self.max_doc_bytes) for r in records]
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
