@@ -15,7 +15,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,39 +25,22 @@ from typing import Any, TypeVar
 
 import pytest
 from elasticsearch import Elasticsearch
-from isolation import isolated_settings
+from isolation import delete_isolated_topics, isolated_settings, start_indexer_process
 
 from pipelines import stack as local_stack
-from pipelines.config import PROJECT_ROOT, Settings, get_settings
+from pipelines.config import Settings, get_settings
 from pipelines.elastic.client import es_client
 from pipelines.elastic.template import delete_alias_and_indices, setup_index
 from pipelines.errors import StackError
 from pipelines.indexer.consume import partition_lag, topic_partitions
 from pipelines.ingest.publish import Publisher, PublishOutcome
-from pipelines.kafka.clients import make_admin, make_consumer
+from pipelines.kafka.clients import make_consumer
 from pipelines.kafka.topics import ensure_topics
 from pipelines.model import Article
 from pipelines.stack import process
 from pipelines.stack.cluster import elastic_cluster, kafka_cluster
 
 T = TypeVar("T")
-
-# Every settings field the indexer subprocesses share with the test, as KHABAR_* variables.
-_SHARED = (
-    "profile",
-    "kafka_bootstrap",
-    "es_url",
-    "topic_articles",
-    "topic_dlq",
-    "topic_pages",
-    "topic_enriched",
-    "index_alias",
-    "indexer_group",
-    "bulk_max_docs",
-    "bulk_max_seconds",
-    "metrics_port",
-    "home",
-)
 
 
 def cluster_test_settings(base: Settings) -> Settings:
@@ -209,18 +191,7 @@ class Workload:
 
     # -- indexer processes -----------------------------------------------------------------------
     def start_indexer(self, name: str = "indexer") -> subprocess.Popen:
-        env = dict(os.environ)
-        for key in _SHARED:
-            env[f"KHABAR_{key.upper()}"] = str(getattr(self.settings, key))
-        log = (self.logs / f"{name}-{len(self.procs)}.log").open("w")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.indexer", "run", "--no-setup"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            text=True,
-        )
+        proc = start_indexer_process(self.settings, self.logs / f"{name}-{len(self.procs)}.log")
         self.procs.append(proc)
         return proc
 
@@ -333,16 +304,4 @@ def workload(cluster: Cluster, tmp_path: Path) -> Iterator[Workload]:
         cluster.restart_missing()
         with contextlib.suppress(Exception):
             delete_alias_and_indices(cluster.es, settings.index_alias)
-        admin = make_admin(settings, "test-cleanup")
-        try:
-            with contextlib.suppress(Exception):
-                admin.delete_topics(
-                    [
-                        settings.topic_articles,
-                        settings.topic_dlq,
-                        settings.topic_pages,
-                        settings.topic_enriched,
-                    ]
-                )
-        finally:
-            admin.close()
+        delete_isolated_topics(settings)

@@ -3,12 +3,9 @@ per test (Settings overrides), real indexer processes, and readers for the index
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -18,31 +15,15 @@ from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
-from isolation import isolated_settings
+from isolation import delete_isolated_topics, isolated_settings, start_indexer_process, subprocess_env
 
-from pipelines.config import PROJECT_ROOT, Settings
+from pipelines.config import Settings
 from pipelines.elastic.template import delete_alias_and_indices, setup_index
 from pipelines.indexer.consume import partition_lag, topic_partitions
 from pipelines.ingest.publish import publish_articles
-from pipelines.kafka.clients import make_admin, make_consumer, make_producer
+from pipelines.kafka.clients import make_consumer, make_producer
 from pipelines.kafka.topics import ensure_topics
 from pipelines.model import Article
-
-# Every settings field the indexer subprocess must share with the test, as KHABAR_* variables.
-_SHARED = (
-    "kafka_bootstrap",
-    "es_url",
-    "topic_articles",
-    "topic_dlq",
-    "topic_pages",
-    "topic_enriched",
-    "index_alias",
-    "indexer_group",
-    "bulk_max_docs",
-    "bulk_max_seconds",
-    "metrics_port",
-    "home",
-)
 
 
 @dataclass
@@ -126,22 +107,11 @@ class IndexerEnv:
 
     # -- indexer processes ----------------------------------------------------------------------
     def env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        for name in _SHARED:
-            env[f"KHABAR_{name.upper()}"] = str(getattr(self.settings, name))
-        return env
+        return subprocess_env(self.settings)
 
     def start(self, *args: str, name: str = "indexer") -> subprocess.Popen:
         """``python -m pipelines.indexer run ...`` (JSON logs to a file, summary JSON on stdout)."""
-        log = (self.logs / f"{name}-{len(self.procs)}.log").open("w")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.indexer", "run", "--no-setup", *args],
-            cwd=PROJECT_ROOT,
-            env=self.env(),
-            stdout=subprocess.PIPE,
-            stderr=log,
-            text=True,
-        )
+        proc = start_indexer_process(self.settings, self.logs / f"{name}-{len(self.procs)}.log", *args)
         self.procs.append(proc)
         return proc
 
@@ -185,16 +155,4 @@ def indexer_env(stack: Any, es: Elasticsearch, tmp_path: Path) -> Iterator[Index
         # a reindex leaves the previous index outside the alias
         for index in es.indices.get(index=f"{settings.index_alias}-*", expand_wildcards="all").body:
             es.indices.delete(index=index, ignore_unavailable=True)
-        admin = make_admin(settings, "test-cleanup")
-        try:
-            with contextlib.suppress(Exception):  # best-effort cleanup of private topics
-                admin.delete_topics(
-                    [
-                        settings.topic_articles,
-                        settings.topic_dlq,
-                        settings.topic_pages,
-                        settings.topic_enriched,
-                    ]
-                )
-        finally:
-            admin.close()
+        delete_isolated_topics(settings)
