@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from publish_fixtures import consume_all, topic_settings
+from sample_site_fixtures import source_for
 
 from pipelines.extract import extract_article
 from pipelines.ingest.publish import Publisher
@@ -147,14 +148,7 @@ def test_rebuild_end_to_end_sample_site_selector_change_without_fetching(
     setup_index(es, settings)
     try:
         with SampleSite() as site:
-            source = SourceConfig(
-                id="rebuild-e2e",
-                name="أخبار العينة",
-                homepage=site.url("/news/"),
-                rate_limit=0.02,
-                allow_private_network=True,  # the sample site is on 127.0.0.1
-                discovery=Discovery(feeds=[site.url("/feeds/rss.xml")]),
-            )
+            source = source_for(site, feeds=("/feeds/rss.xml",), rate_limit=0.02, source_id="rebuild-e2e")
             sources_file = tmp_path / "sources.yaml"
             sources_file.write_text(
                 yaml.safe_dump({"sources": [source.model_dump(mode="json")]}, allow_unicode=True),
