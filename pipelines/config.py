@@ -133,6 +133,9 @@ class Settings(BaseSettings):
     bulk_max_docs: int = 500
     bulk_max_bytes: int = 5 * 1024 * 1024
     bulk_max_seconds: float = 2.0
+    # Once the consumer has caught up with the stream, a batch waits only this long for company:
+    # a live stream is fresh in about a second, a backlog still fills bulk_max_docs batches.
+    bulk_linger_seconds: float = 0.25
     indexer_workers: int = 0  # enrichment processes per indexer (0: in the indexer's own process)
     metrics_port: int = 9464
     metrics_addr: str = "127.0.0.1"

@@ -28,6 +28,7 @@ SHARED_FIELDS = (
     "indexer_group",
     "bulk_max_docs",
     "bulk_max_seconds",
+    "bulk_linger_seconds",
     "metrics_port",
     "home",
 )

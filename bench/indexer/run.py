@@ -454,7 +454,13 @@ def main() -> None:
         "reindex": reindexes,
         "settings": {
             k: getattr(settings, k)
-            for k in ("bulk_max_docs", "bulk_max_bytes", "bulk_max_seconds", "indexer_workers")
+            for k in (
+                "bulk_max_docs",
+                "bulk_max_bytes",
+                "bulk_max_seconds",
+                "bulk_linger_seconds",
+                "indexer_workers",
+            )
         },
         "load_average_at_start": [round(x, 1) for x in load_at_start],
         "load_average_at_end": [round(x, 1) for x in os.getloadavg()],

@@ -86,6 +86,10 @@ class IndexerService:
         self.pool = PreparePool(options.workers, self.to_document, max_doc_bytes=options.max_doc_bytes)
         self._unstable_since: float | None = None  # when the consumer last left a stable group
         self._last_record = self._started = time.monotonic()
+        # Short poll rounds (records are batched for _bulk across polls): a rebalance waits for
+        # every member's next poll, and enrichment makes 500 records take many seconds.
+        self._max_poll_records = max(1, min(100, settings.bulk_max_docs))
+        self._caught_up = False  # the last poll returned less than a full round
 
     # -- lifecycle ------------------------------------------------------------------------------
     def stop(self, *_: object) -> None:
@@ -138,8 +142,9 @@ class IndexerService:
                     self.metrics.consumed.inc()
                     self.summary.consumed += 1
                 # A poll that waited and got nothing means the stream is idle: waiting longer would
-                # not fill the batch, only delay it.
-                if sink.batch.items and (not fresh or sink.batch.age >= self.settings.bulk_max_seconds):
+                # not fill the batch, only delay it. A short poll means it is caught up: linger.
+                self._caught_up = len(fresh) < self._max_poll_records
+                if sink.batch.items and (not fresh or sink.batch.age >= self._batch_deadline()):
                     sink.ship()
                 if sink.inflight and (sink.inflight.future.done() or not fresh):
                     sink.settle()
@@ -166,9 +171,7 @@ class IndexerService:
             self.settings,
             role="indexer",
             group_id=self.options.group,
-            # Short poll rounds (records are batched for _bulk across polls): a rebalance waits for
-            # every member's next poll, and enrichment makes 500 records take many seconds.
-            max_poll_records=max(1, min(100, self.settings.bulk_max_docs)),
+            max_poll_records=self._max_poll_records,
             # A crashed indexer's partitions move to the others after 10 s, not the 45 s default.
             session_timeout_ms=10_000,
             heartbeat_interval_ms=3_000,
@@ -208,10 +211,19 @@ class IndexerService:
         return self._subscribe()
 
     # -- idle, progress -------------------------------------------------------------------------
+    def _batch_deadline(self) -> float:
+        """The age at which the filling batch is sent: ``bulk_max_seconds`` while there is a
+        backlog, ``bulk_linger_seconds`` once a poll came back short (caught up) and no ``_bulk``
+        is still running (one in flight means the batch fills while it runs anyway)."""
+        inflight = self.sink.inflight
+        if self._caught_up and (inflight is None or inflight.future.done()):
+            return min(self.settings.bulk_linger_seconds, self.settings.bulk_max_seconds)
+        return self.settings.bulk_max_seconds
+
     def _poll_timeout_ms(self) -> int:
         batch, inflight = self.sink.batch, self.sink.inflight
         if batch.items:
-            left = self.settings.bulk_max_seconds - batch.age
+            left = self._batch_deadline() - batch.age
             return max(0, min(500, int(left * 1000)))
         return 0 if inflight is not None and inflight.future.done() else 500
 
