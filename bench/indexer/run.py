@@ -220,7 +220,16 @@ def run_freshness(
             done.set()
 
     try:
-        time.sleep(5)  # let the indexer join its group first: startup is not freshness
+        # Startup is not freshness: the clock starts once a first article went all the way through.
+        warm = articles[len(wanted)] if len(articles) > len(wanted) else articles[-1]
+        publish_articles([warm], settings)
+        ready_by = time.time() + 180
+        while not es.options(ignore_status=404).search(
+            index=settings.index_alias, query={"ids": {"values": [warm.article_id]}}, source=False
+        )["hits"]["hits"]:
+            if time.time() > ready_by or proc.poll() is not None:
+                raise SystemExit(f"the indexer did not index a first article; see {log}")
+            time.sleep(0.2)
         publisher = threading.Thread(target=publish, name="bench-publisher", daemon=True)
         publisher.start()
         deadline = time.time() + seconds + 60

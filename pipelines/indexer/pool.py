@@ -19,15 +19,45 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from datetime import UTC, datetime
 
 from kafka.consumer.fetcher import ConsumerRecord
 
 from pipelines.indexer.consume import Prepared, ToDocument, prepare
 from pipelines.indexer.enrich import to_document as enrich_to_document
+from pipelines.model import Article, Block, article_id_for, content_hash_for
 
 log = logging.getLogger(__name__)
 
 _max_doc_bytes = 0
+
+
+def warm_up() -> None:
+    """Enrich one small article, so that the models (document frequencies, gazetteer, language
+    identifier) are loaded before the first record waits for them, not while it does."""
+    url = "https://warm-up.invalid/khabar"
+    text = "وصل وزير الخارجية إلى موسكو لإجراء محادثات مع نظيره الروسي."
+    try:
+        _enrich_sample(url, text)
+    except Exception as exc:  # the records will meet the same failure and be dead-lettered with it
+        log.warning("enrichment warm-up failed", extra={"error": repr(exc)})
+
+
+def _enrich_sample(url: str, text: str) -> None:
+    enrich_to_document(
+        Article(
+            article_id=article_id_for(url),
+            url=url,
+            canonical_url=url,
+            source_id="warm-up",
+            title="محادثات في موسكو",
+            body=[Block(kind="p", text=text)],
+            body_text=text,
+            fetched_at=datetime.now(UTC),
+            content_hash=content_hash_for("محادثات في موسكو", text),
+            extraction_method="warm-up",
+        )
+    )
 
 
 def _init(max_doc_bytes: int) -> None:
@@ -37,6 +67,11 @@ def _init(max_doc_bytes: int) -> None:
     # when its parent is gone.
     parent = os.getppid()
     threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
+    warm_up()
+
+
+def _ready() -> bool:
+    return True
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -68,6 +103,17 @@ class PreparePool:
                 initargs=(self.max_doc_bytes,),
             )
         return self._executor
+
+    def start(self) -> None:
+        """Load the models here and start the workers now, while the consumer joins its group: a
+        live stream's first records would otherwise wait for the spawn and the loading."""
+        if self.to_document is not enrich_to_document:
+            return
+        if self.workers > 0:
+            pool = self._pool()
+            for _ in range(self.workers):
+                pool.submit(_ready)  # each submit spawns a worker; its initializer warms it up
+        warm_up()  # polls of one record are prepared in this process
 
     def prepare(self, records: Sequence[ConsumerRecord]) -> list[Prepared]:
         if self.workers <= 0 or len(records) < 2:

@@ -104,6 +104,7 @@ class IndexerService:
         """Consume until stopped, idle or caught up. One run per service object."""
         started = self._started = time.monotonic()
         self._subscribe()
+        self.pool.start()  # the workers spawn while the first poll joins the group
         log.info(
             "indexer started",
             extra={"group": self.options.group, "topic": self.options.topic, "index": self.options.index},

@@ -153,6 +153,24 @@ def test_the_enrichment_pool_gives_the_in_process_results_in_poll_order() -> Non
             assert a.doc.action == b.doc.action
 
 
+def test_starting_the_pool_spawns_its_workers_before_any_record() -> None:
+    import psutil
+
+    from pipelines.indexer.enrich import to_document
+    from pipelines.indexer.pool import PreparePool
+
+    pool = PreparePool(2, to_document, max_doc_bytes=1_000_000)
+    try:
+        pool.start()  # the live stream's first records must not wait for the spawn
+        children = psutil.Process().children(recursive=True)
+        spawned = [c for c in children if "spawn_main" in " ".join(c.cmdline())]
+        assert len(spawned) >= 2, [c.cmdline() for c in children]
+        prepared = pool.prepare([record(json.dumps(make_article(n).to_message()).encode()) for n in range(4)])
+        assert all(p.doc is not None for p in prepared)
+    finally:
+        pool.close()
+
+
 def test_a_custom_to_document_stays_in_process() -> None:
     from pipelines.indexer.pool import PreparePool
 
