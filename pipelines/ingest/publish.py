@@ -24,7 +24,14 @@ from pydantic import ValidationError
 
 from pipelines.config import Settings
 from pipelines.errors import PublishError, SchemaError
-from pipelines.kafka.clients import encode_json, make_producer, message_headers, new_trace_id, record_size
+from pipelines.kafka.clients import (
+    encode_json,
+    make_producer,
+    message_headers,
+    new_trace_id,
+    read_topic,
+    record_size,
+)
 from pipelines.kafka.contracts import schema_errors
 from pipelines.kafka.dlq import DeadLetterWriter, snake_case
 from pipelines.kafka.messages import PAGES_SCHEMA, PAGES_SCHEMA_VERSION, PageMessage
@@ -225,6 +232,7 @@ class Publisher:
             "broker refused records as too large; re-sending one by one", extra={"count": len(refused)}
         )
         self._replace_producer()
+        refused = self._not_stored(refused)
         for p in refused:
             p.future = self.producer.send(p.topic, key=p.key.encode(), value=p.value, headers=p.headers)
             self.producer.flush()
@@ -238,6 +246,23 @@ class Publisher:
                 self.producer.flush()
                 if _refused(p.future, timeout):
                     self._replace_producer()
+
+    def _not_stored(self, refused: list[_Pending]) -> list[_Pending]:
+        """``refused`` without the records the broker did store. A produce request carries batches
+        for several partitions: the broker can write one and refuse another, and the fatal
+        producer then reports every batch of the request as refused. Re-sending those would write
+        them twice, so the tail of the topic is read first (key, value and trace headers equal)."""
+        wanted = {(p.topic, p.key.encode(), p.value, tuple(p.headers or ())): p for p in refused}
+        window = max(1000, 2 * len(self._pending))  # other publishers may write meanwhile
+        for topic in {p.topic for p in refused}:
+            for record in read_topic(self.settings, topic, last=window, role="publisher-check"):
+                found = wanted.pop((topic, record.key, record.value, tuple(record.headers or ())), None)
+                if found is not None:
+                    found.done = self._outcome(
+                        found, "published", partition=record.partition, offset=record.offset
+                    )
+        log.info("refused records already stored", extra={"count": len(refused) - len(wanted)})
+        return [p for p in refused if p.done is None]
 
     def _replace_producer(self) -> None:
         old = self.producer

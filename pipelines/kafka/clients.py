@@ -206,11 +206,13 @@ def read_topic(
     topic: str,
     *,
     since: datetime | None = None,
+    last: int | None = None,
     role: str = "reader",
     poll_ms: int = 1000,
 ) -> Iterator[ConsumerRecord]:
-    """Every record of ``topic`` from the beginning (or from ``since``) up to the end offsets as
-    they were when reading began, then stop. No consumer group: nothing is committed."""
+    """Every record of ``topic`` from the beginning (or from ``since``, or only the ``last`` N of
+    each partition) up to the end offsets as they were when reading began, then stop. No consumer
+    group: nothing is committed."""
     consumer = make_consumer(settings, role=role)
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
@@ -218,10 +220,14 @@ def read_topic(
             return
         consumer.assign(partitions)
         end = consumer.end_offsets(partitions)
-        if since is None:
-            consumer.seek_to_beginning(*partitions)
-        else:
+        if since is not None:
             seek_to_time(consumer, partitions, since)
+        elif last is not None:
+            begin = consumer.beginning_offsets(partitions)
+            for tp in partitions:
+                consumer.seek(tp, max(begin[tp], end[tp] - last))
+        else:
+            consumer.seek_to_beginning(*partitions)
         remaining = {tp for tp in partitions if consumer.position(tp) < end[tp]}
         while remaining:
             for tp, records in consumer.poll(timeout_ms=poll_ms).items():

@@ -146,6 +146,28 @@ def test_a_broker_side_refusal_is_dead_lettered_not_lost(kafka_bootstrap: str, t
         delete_topics(strict)
 
 
+def test_a_record_the_broker_stored_is_not_sent_again_after_a_refusal(topic_settings: Settings) -> None:
+    from kafka.errors import MessageSizeTooLargeError
+    from kafka.future import Future
+
+    article = make_article(21)
+    publisher = Publisher(topic_settings)
+    publisher.send_article(article)
+    publisher.producer.flush()
+    # kafka-python's idempotent producer, fatal after a refusal, reports every batch of the produce
+    # request as refused, those the broker wrote included: this one was written.
+    reported = Future()
+    reported.failure(MessageSizeTooLargeError("refused with the rest of its request"))
+    publisher._pending[0].future = reported
+    (outcome,) = publisher.results()
+    publisher.close()
+    assert outcome.status == "published" and outcome.offset is not None
+    stored = [
+        json.loads(r.value)["article_id"] for r in consume_all(topic_settings, topic_settings.topic_articles)
+    ]
+    assert stored == [article.article_id]
+
+
 def test_same_article_twice_uses_the_same_key_and_partition(topic_settings: Settings) -> None:
     article = make_article(7)
     once = publish_articles([article], topic_settings)[0]
