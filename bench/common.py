@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import os
 import platform
+import sys
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,27 @@ from pipelines.kafka.clients import make_admin
 #: Results (JSON) and caches of every benchmark.
 BENCH_DIR = PROJECT_ROOT / "var" / "bench"
 CACHE_DIR = BENCH_DIR / "cache"
+
+
+def run(main: Callable[[], None]) -> None:
+    """Run a benchmark: a server that is down or a data set that is missing is one line and exit 1,
+    as for ``khabar`` itself; anything else keeps its traceback (a bug)."""
+    from pipelines.cli.failures import one_line_failure
+
+    name = Path(sys.argv[0]).name
+    try:
+        main()
+    except FileNotFoundError as exc:
+        sys.exit(f"{name}: error: {exc.filename} not found (data sets come from KHABAR_DATA_DIR)")
+    except Exception as exc:
+        try:
+            settings: Any = Settings.from_env()
+        except Exception:
+            settings = None
+        failure = one_line_failure(exc, settings)
+        if failure is None:
+            raise
+        sys.exit(f"{name}: error: {failure.message}")
 
 
 def environment(**extra: Any) -> dict[str, Any]:

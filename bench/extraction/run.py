@@ -35,7 +35,7 @@ from pipelines.extract import extract_article  # noqa: E402
 from pipelines.model import RawPage  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/common.py
-from common import BENCH_DIR, write_result  # noqa: E402
+from common import BENCH_DIR, run, write_result  # noqa: E402
 
 _TOKEN = re.compile(r"\w+", re.UNICODE | re.MULTILINE | re.IGNORECASE | re.DOTALL)
 
@@ -270,4 +270,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

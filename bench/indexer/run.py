@@ -55,6 +55,7 @@ from common import (
     bulk_load,
     delete_topics,
     environment,
+    run,
     write_result,
 )
 
@@ -504,4 +505,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -31,7 +31,7 @@ from pipelines.kafka.topics import ensure_topics
 from pipelines.model import ARTICLE_SCHEMA, ARTICLE_SCHEMA_VERSION, Article
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/common.py
-from common import BENCH_DIR, delete_topics, environment, private_topics, write_result
+from common import BENCH_DIR, delete_topics, environment, private_topics, run, write_result
 
 Record = tuple[bytes, bytes, list[tuple[str, bytes]]]
 
@@ -200,4 +200,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -64,7 +64,7 @@ from pipelines.elastic.template import load_template
 from pipelines.search.query import SearchQuery, build_request
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/common.py
-from common import BENCH_DIR, bulk_load, environment, write_result
+from common import BENCH_DIR, bulk_load, environment, run, write_result
 
 SEED = 20261129
 TEXT_FIELDS = ("title", "lead", "body")
@@ -473,4 +473,4 @@ def print_tables(result: dict[str, Any]) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -37,7 +37,7 @@ from pipelines.config import Settings
 from pipelines.elastic.client import es_client
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/common.py
-from common import BENCH_DIR, CACHE_DIR, environment, write_result
+from common import BENCH_DIR, CACHE_DIR, environment, run, write_result
 
 IndexBody = dict[str, Any]
 
@@ -158,4 +158,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)
