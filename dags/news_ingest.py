@@ -42,11 +42,12 @@ from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import Asset, AsyncCallback, DeadlineAlert, DeadlineReference, Param, dag, task
 
+from pipelines.config import scrape_pool
 from pipelines.ops.airflow import articles_asset_name, articles_asset_uri
 
 OWNER = "khabar"
 ARTICLES = Asset(name=articles_asset_name(), uri=articles_asset_uri(), group="khabar")
-SCRAPE_POOL = os.environ.get("KHABAR_SCRAPE_POOL", "khabar_scrape")
+SCRAPE_POOL = scrape_pool()
 SCRAPE_PARALLELISM = int(os.environ.get("KHABAR_SCRAPE_PARALLELISM", "4"))
 DEADLINE = timedelta(seconds=float(os.environ.get("KHABAR_INGEST_DEADLINE_SECONDS", str(30 * 60))))
 RETRY_DELAY = timedelta(seconds=float(os.environ.get("KHABAR_INGEST_RETRY_SECONDS", "60")))

@@ -8,6 +8,7 @@ secrets are :class:`~pydantic.SecretStr`, shown as ``***`` wherever settings are
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
@@ -24,6 +25,16 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The sources file shipped with the package (real Arabic outlets).
 DEFAULT_SOURCES_FILE = Path(__file__).resolve().parent / "sources" / "sources.yaml"
 ENV_PREFIX = "KHABAR_"
+
+#: Slots of the Airflow pool that news_ingest's scrape tasks run in (created with the local stack).
+SCRAPE_POOL_SLOTS = 4
+
+
+def scrape_pool() -> str:
+    """The name of that pool: read where a DAG file is parsed, so from the environment."""
+    return os.environ.get("KHABAR_SCRAPE_POOL", "khabar_scrape")
+
+
 #: Set while :meth:`Settings._validated` builds settings from given values only (no environment).
 _GIVEN_VALUES_ONLY: ContextVar[bool] = ContextVar("khabar_settings_given_values_only", default=False)
 

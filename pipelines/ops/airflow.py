@@ -34,7 +34,7 @@ import sys
 from pathlib import Path
 from typing import Any, Protocol
 
-from pipelines.config import PROJECT_ROOT, Settings
+from pipelines.config import PROJECT_ROOT, SCRAPE_POOL_SLOTS, Settings, scrape_pool
 from pipelines.logs import redact
 
 log = logging.getLogger(__name__)
@@ -189,14 +189,6 @@ def migrate_metadata_db() -> None:
         db.check_migrations(timeout=0)
     except TimeoutError:
         db.initdb()  # new database: tables from the ORM; old one: alembic migrations
-
-
-#: The pool of news_ingest's scrape tasks and its size (KHABAR_SCRAPE_POOL, as dags/news_ingest.py).
-SCRAPE_POOL_SLOTS = 4
-
-
-def scrape_pool() -> str:
-    return os.environ.get("KHABAR_SCRAPE_POOL", "khabar_scrape")
 
 
 def ensure_pools() -> None:

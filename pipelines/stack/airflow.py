@@ -23,9 +23,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from pipelines.config import PROJECT_ROOT, Settings
+from pipelines.config import PROJECT_ROOT, SCRAPE_POOL_SLOTS, Settings, scrape_pool
 from pipelines.errors import StackError
-from pipelines.ops.airflow import SCRAPE_POOL_SLOTS, scrape_pool
 from pipelines.stack import process
 from pipelines.stack.postgres import PostgresService
 from pipelines.stack.redis import RedisService
