@@ -14,6 +14,8 @@ import pytest
 
 from pipelines.config import Settings
 from pipelines.fetch import CrawlState, Fetcher
+from pipelines.sample_site import SampleSite
+from pipelines.sources import Discovery, ListingPage, SourceConfig
 
 
 def crawl_settings(tmp_path: Path, **values: object) -> Settings:
@@ -34,3 +36,30 @@ def state(settings: Settings) -> Iterator[CrawlState]:
     crawl_state = CrawlState(settings.state_db_url)
     yield crawl_state
     crawl_state.close()
+
+
+def source_for(
+    site: SampleSite,
+    *,
+    feeds: tuple[str, ...] = (),
+    sitemaps: tuple[str, ...] = (),
+    listing: str | None = None,
+    rate_limit: float = 0.05,
+    allow_private: bool = True,
+    source_id: str = "sample-test",
+) -> SourceConfig:
+    """A source on the sample site with only the given discovery documents (paths)."""
+    return SourceConfig(
+        id=source_id,
+        name="أخبار العينة",
+        homepage=site.url("/news/"),
+        rate_limit=rate_limit,
+        allow_private_network=allow_private,
+        discovery=Discovery(
+            feeds=[site.url(p) for p in feeds],
+            sitemaps=[site.url(p) for p in sitemaps],
+            listings=[ListingPage(url=site.url(listing), selector="ul.story-list a.story-link")]
+            if listing
+            else [],
+        ),
+    )

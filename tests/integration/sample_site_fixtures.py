@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from crawl_fixtures import crawl_settings
 from crawl_fixtures import fetcher as fetcher  # fixtures, re-exported for pytest
+from crawl_fixtures import source_for as source_for  # re-exported: the scraping tests import it here
 from crawl_fixtures import state as state
 
 from pipelines.config import Settings
 from pipelines.sample_site import SampleSite
-from pipelines.sources import Discovery, ListingPage, SourceConfig
 
 RETRY_AFTER = 1  # seconds the sample site asks for on 429
 READ_TIMEOUT = 0.5
@@ -41,30 +41,3 @@ def fast_settings(tmp_path: Path, **overrides: object) -> Settings:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return fast_settings(tmp_path)
-
-
-def source_for(
-    site: SampleSite,
-    *,
-    feeds: tuple[str, ...] = (),
-    sitemaps: tuple[str, ...] = (),
-    listing: str | None = None,
-    rate_limit: float = 0.05,
-    allow_private: bool = True,
-    source_id: str = "sample-test",
-) -> SourceConfig:
-    """A source on the sample site with only the given discovery documents (paths)."""
-    return SourceConfig(
-        id=source_id,
-        name="أخبار العينة",
-        homepage=site.url("/news/"),
-        rate_limit=rate_limit,
-        allow_private_network=allow_private,
-        discovery=Discovery(
-            feeds=[site.url(p) for p in feeds],
-            sitemaps=[site.url(p) for p in sitemaps],
-            listings=[ListingPage(url=site.url(listing), selector="ul.story-list a.story-link")]
-            if listing
-            else [],
-        ),
-    )

@@ -11,26 +11,15 @@ import re
 
 import pytest
 import yaml
+from crawl_fixtures import source_for
 
 from pipelines.ingest.run import ingest_source
 from pipelines.kafka.clients import headers_dict, read_topic
 from pipelines.kafka.contracts import schema_errors
 from pipelines.kafka.events import trace_id_of
 from pipelines.sample_site import SampleSite
-from pipelines.sources import Discovery, SourceConfig
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-def _source(site: SampleSite) -> SourceConfig:
-    return SourceConfig(
-        id="trace-test",
-        name="أخبار العينة",
-        homepage=site.url("/news/"),
-        rate_limit=0.05,
-        allow_private_network=True,  # the sample site is on 127.0.0.1
-        discovery=Discovery(feeds=[site.url("/feeds/rss.xml")]),
-    )
 
 
 def test_an_article_keeps_its_trace_id_from_the_scrape_task_to_the_indexer_log(
@@ -41,7 +30,7 @@ def test_an_article_keeps_its_trace_id_from_the_scrape_task_to_the_indexer_log(
 ) -> None:
     env = indexer_env
     with SampleSite() as site:
-        source = _source(site)
+        source = source_for(site, feeds=("/feeds/rss.xml",), source_id="trace-test")
         sources_file = tmp_path / "sources.yaml"
         sources_file.write_text(
             yaml.safe_dump({"sources": [source.model_dump(mode="json")]}, allow_unicode=True),
