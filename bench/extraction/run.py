@@ -2,12 +2,18 @@
 
 Body F1 on scrapinghub/article-extraction-benchmark (181 pages): 4-word shingles, per-page
 tp/fp/fn normalized to sum 1, precision and recall averaged over pages, F1 from those two means —
-exactly as that project's ``evaluate.py`` defines it. Date accuracy (publication day) on the Arabic
-dated pages (htmldate test set). Pages per second for each extractor.
+exactly as that project's ``evaluate.py`` defines it; the same scoring on Mozilla Readability's test
+pages (the real sites' pages among them, gold = the text of each ``expected.html``) when given.
+Date accuracy (publication day) on the Arabic dated pages and on the Readability pages with a
+``publishedTime``. Pages per second for each extractor. Every set is split into a development and
+a test part by ``part_of``.
 
     python bench/extraction/run.py [--limit N] [--out var/bench/extraction.json]
+                                   [--readability-dir READABILITY/test/test-pages]
 
-Data from ``$KHABAR_DATA_DIR`` (default ``<repo>/../shared/data``).
+Data from ``$KHABAR_DATA_DIR`` (default ``<repo>/../shared/data``); the Readability pages from
+``--readability-dir`` or ``$KHABAR_READABILITY_PAGES`` (``git clone
+https://github.com/mozilla/readability``), their rows omitted when neither is given.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import argparse
 import gzip
 import hashlib
 import json
+import os
 import re
 import statistics
 import sys
@@ -23,11 +30,15 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable
+from copy import deepcopy
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
+
+from lxml.html import HtmlElement  # noqa: E402
 
 from pipelines.config import Settings  # noqa: E402
 from pipelines.errors import ExtractionError  # noqa: E402
@@ -35,7 +46,7 @@ from pipelines.extract import extract_article  # noqa: E402
 from pipelines.model import RawPage  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/common.py
-from common import BENCH_DIR, run, write_result  # noqa: E402
+from common import BENCH_DIR, environment, run, write_result  # noqa: E402
 
 _TOKEN = re.compile(r"\w+", re.UNICODE | re.MULTILINE | re.IGNORECASE | re.DOTALL)
 
@@ -118,7 +129,7 @@ def readability_body(html: str, url: str) -> str:
     from readability import Document
 
     summary = Document(html).summary(html_partial=True)
-    return lxml_html.fromstring(summary).text_content() if summary.strip() else ""
+    return block_text(lxml_html.fromstring(summary)) if summary.strip() else ""
 
 
 def khabar_date(html: str, url: str) -> str | None:
@@ -169,33 +180,148 @@ def _warm_khabar() -> None:
     _dateparser("24 septembre 2024", UTC, None)
 
 
-def run_bodies(data: Path, limit: int | None) -> tuple[dict, dict]:
+@dataclass(frozen=True)
+class Page:
+    """One benchmark page: its HTML, the URL it is extracted as, the gold body text, its part."""
+
+    html: str
+    url: str
+    gold: str
+    part: str
+
+
+def aeb_pages(data: Path, limit: int | None = None) -> dict[str, Page]:
+    """scrapinghub/article-extraction-benchmark (from ``$KHABAR_DATA_DIR``)."""
     root = data / "extraction" / "article-extraction-benchmark"
     truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
     ids = sorted(truth)[:limit] if limit else sorted(truth)
-    pages = {i: gzip.decompress((root / "html" / f"{i}.html.gz").read_bytes()).decode("utf-8") for i in ids}
-    parts = {i: part_of(f"{i}.html.gz") for i in ids}
+    return {
+        i: Page(
+            html=gzip.decompress((root / "html" / f"{i}.html.gz").read_bytes()).decode("utf-8"),
+            url=truth[i].get("url", ""),
+            gold=truth[i].get("articleBody", ""),
+            part=part_of(f"{i}.html.gz"),
+        )
+        for i in ids
+    }
+
+
+#: Mozilla Readability's test pages: a page counts as a real site's page when its source.html has
+#: at least this many bytes. The unit-test snippets written by hand (001-style names excepted) are
+#: all under 4 kB, every page saved from a real site is over 10 kB: the rule is the gap between.
+REAL_PAGE_BYTES = 10_000
+#: the URL Readability's own tests give every page (the page's own URL is not part of the set)
+READABILITY_URL = "http://fakehost/test/page.html"
+_BLOCKS = {
+    "p",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "figure",
+    "figcaption",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "dd",
+    "dt",
+}
+
+
+def block_text(element: HtmlElement) -> str:
+    """An element's text with a line break around every block and ``<br>`` (text_content() would
+    glue the last word of one paragraph to the first of the next, and the shingles with them)."""
+    element = deepcopy(element)
+    for node in element.iter():
+        if not isinstance(node.tag, str):
+            continue
+        if node.tag in _BLOCKS:
+            node.text = "\n" + (node.text or "")
+            node.tail = "\n" + (node.tail or "")
+        elif node.tag == "br":
+            node.tail = "\n" + (node.tail or "")
+    return element.text_content()
+
+
+def readability_pages(root: Path, limit: int | None = None) -> tuple[dict[str, Page], dict[str, str]]:
+    """Mozilla Readability's test pages (``test/test-pages`` of github.com/mozilla/readability):
+    the real sites' pages (``REAL_PAGE_BYTES``), gold body = the text of ``expected.html``; and
+    the ``publishedTime`` of those whose expected metadata has one."""
+    from lxml import html as lxml_html
+
+    pages: dict[str, Page] = {}
+    dates: dict[str, str] = {}
+    names = sorted(d.name for d in root.iterdir() if (d / "source.html").is_file())
+    for name in names:
+        source = root / name / "source.html"
+        if source.stat().st_size < REAL_PAGE_BYTES:
+            continue
+        expected = lxml_html.fromstring((root / name / "expected.html").read_text(encoding="utf-8"))
+        pages[name] = Page(
+            html=source.read_text(encoding="utf-8"),
+            url=READABILITY_URL,
+            gold=block_text(expected),
+            part=part_of(name),
+        )
+        meta = json.loads((root / name / "expected-metadata.json").read_text(encoding="utf-8"))
+        if meta.get("publishedTime"):
+            dates[name] = str(meta["publishedTime"])
+    if limit:
+        pages = dict(list(pages.items())[:limit])
+        dates = {k: v for k, v in dates.items() if k in pages}
+    return pages, dates
+
+
+def run_bodies(sets: dict[str, dict[str, Page]]) -> tuple[dict, dict]:
+    """Per set: F1 of each part and of all pages, pages per (CPU-)second; the sets pooled too."""
     _warm_khabar()
+    first = next(iter(sets.values()))
     for fn in BODY.values():  # warm imports and models outside the timed loop
-        for i in ids[:10]:
-            fn(pages[i], truth[i].get("url", ""))
-    results, per_page = {}, {}
+        for page in list(first.values())[:10]:
+            fn(page.html, page.url)
+    results: dict[str, dict] = {name: {} for name in [*sets, "combined"]}
+    per_page: dict[str, dict] = {name: {} for name in sets}
     for name, fn in BODY.items():
-        rows: dict[str, list] = {"all": [], "dev": [], "test": []}
-        started, cpu = time.perf_counter(), time.process_time()
-        outputs = {i: fn(pages[i], truth[i].get("url", "")) for i in ids}
-        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-        for i in ids:
-            row = shingle_tp_fp_fn(truth[i].get("articleBody", ""), outputs[i])
-            rows["all"].append(row)
-            rows[parts[i]].append(row)
-            per_page.setdefault(i, {"part": parts[i]})[name] = round(_f1_page(row), 4)
-        results[name] = {
-            **{part: {**metrics(r), "pages": len(r)} for part, r in rows.items() if r},
-            "pages": len(ids),
-            "pages_per_second": len(ids) / elapsed,
-            # CPU time is steadier than wall time on a machine shared with other jobs
-            "pages_per_cpu_second": len(ids) / cpu,
+        pooled: dict[str, list] = {"all": [], "dev": [], "test": []}
+        total_elapsed = total_cpu = 0.0
+        for set_name, pages in sets.items():
+            rows: dict[str, list] = {"all": [], "dev": [], "test": []}
+            started, cpu = time.perf_counter(), time.process_time()
+            outputs = {i: fn(page.html, page.url) for i, page in pages.items()}
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+            total_elapsed += elapsed
+            total_cpu += cpu
+            for i, page in pages.items():
+                row = shingle_tp_fp_fn(page.gold, outputs[i])
+                for key in ("all", page.part):
+                    rows[key].append(row)
+                    pooled[key].append(row)
+                per_page[set_name].setdefault(i, {"part": page.part})[name] = round(_f1_page(row), 4)
+            results[set_name][name] = {
+                **{part: {**metrics(r), "pages": len(r)} for part, r in rows.items() if r},
+                "pages": len(pages),
+                "pages_per_second": len(pages) / elapsed,
+                # CPU time is steadier than wall time on a machine shared with other jobs
+                "pages_per_cpu_second": len(pages) / cpu,
+            }
+        results["combined"][name] = {
+            **{part: {**metrics(r), "pages": len(r)} for part, r in pooled.items() if r},
+            "pages": len(pooled["all"]),
+            "pages_per_second": len(pooled["all"]) / total_elapsed,
+            "pages_per_cpu_second": len(pooled["all"]) / total_cpu,
         }
     return results, per_page
 
@@ -205,67 +331,130 @@ def _f1_page(row: tuple[float, float, float]) -> float:
     return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def run_dates(data: Path) -> dict:
-    root = data / "extraction" / "arabic-dated-pages"
-    truth = json.loads((root / "dates.json").read_text(encoding="utf-8"))
+def _days(value: str) -> set[str]:
+    """The publication day as the page wrote it, and its UTC day when an offset moves it."""
+    days = {value[:10]}
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "T", 1))
+    except ValueError:
+        return days
+    if parsed.tzinfo is not None:
+        days.add(parsed.astimezone(UTC).date().isoformat())
+    return days
+
+
+def _date_rows(pages: dict[str, tuple[str, str, str, str]]) -> dict:
+    """pages: key -> (html, url, gold date, part). Right when the day found is the page's own day
+    or its UTC day (a correct UTC conversion that moves the calendar day counts as right)."""
     results = {}
     for name, fn in DATES.items():
         found, started = {}, time.perf_counter()
-        for url, item in truth.items():
-            html = (root / item["file"]).read_text(encoding="utf-8")
-            found[url] = (fn(html, url) or "")[:10]
+        for key, (html, url, _gold, _part) in pages.items():
+            found[key] = (fn(html, url) or "")[:10]
         elapsed = time.perf_counter() - started
-        right = {u: found[u] == item["date"] for u, item in truth.items()}
-        by_part = {
-            part: sum(ok for u, ok in right.items() if part_of(truth[u]["file"]) == part)
-            for part in ("dev", "test")
-        }
+        right = {k: found[k] in _days(gold) for k, (_h, _u, gold, _p) in pages.items()}
+        parts = {k: part for k, (_h, _u, _g, part) in pages.items()}
         results[name] = {
-            "accuracy": sum(right.values()) / len(truth),
+            "accuracy": sum(right.values()) / len(pages) if pages else 0.0,
             "right": sum(right.values()),
-            "pages": len(truth),
-            "right_by_part": by_part,
-            "pages_by_part": {
-                p: sum(part_of(i["file"]) == p for i in truth.values()) for p in ("dev", "test")
+            "pages": len(pages),
+            "right_by_part": {
+                p: sum(ok for k, ok in right.items() if parts[k] == p) for p in ("dev", "test")
             },
-            "pages_per_second": len(truth) / elapsed,
+            "pages_by_part": {p: sum(v == p for v in parts.values()) for p in ("dev", "test")},
+            "pages_per_second": len(pages) / elapsed if elapsed else 0.0,
             "found": found,
+            "wrong": sorted(k for k, ok in right.items() if not ok),
         }
     return results
 
 
+def run_dates(data: Path) -> dict:
+    root = data / "extraction" / "arabic-dated-pages"
+    truth = json.loads((root / "dates.json").read_text(encoding="utf-8"))
+    return _date_rows(
+        {
+            url: ((root / item["file"]).read_text(encoding="utf-8"), url, item["date"], part_of(item["file"]))
+            for url, item in truth.items()
+        }
+    )
+
+
+def readability_dir(option: Path | None) -> Path | None:
+    """``--readability-dir`` or ``$KHABAR_READABILITY_PAGES``: a checkout's ``test/test-pages``."""
+    value = option or (
+        Path(os.environ["KHABAR_READABILITY_PAGES"]) if os.environ.get("KHABAR_READABILITY_PAGES") else None
+    )
+    if value is not None and (value / "test" / "test-pages").is_dir():
+        value = value / "test" / "test-pages"  # the checkout's root given instead
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--limit", type=int, default=None, help="only the first N benchmark pages")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N pages of each set")
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "extraction.json")
+    parser.add_argument(
+        "--readability-dir",
+        type=Path,
+        default=None,
+        help="Mozilla Readability's test/test-pages (default $KHABAR_READABILITY_PAGES; omitted when unset)",
+    )
     args = parser.parse_args()
     data = Settings.from_env().data_dir
     warnings.filterwarnings("ignore")
 
-    bodies, per_page = run_bodies(data, args.limit)
-    dates = run_dates(data)
-    result = {"bodies": bodies, "dates": dates, "per_page_f1": per_page, "at": datetime.now(UTC).isoformat()}
+    sets: dict[str, dict[str, Page]] = {"aeb": aeb_pages(data, args.limit)}
+    readability_dates: dict[str, str] = {}
+    rd = readability_dir(args.readability_dir)
+    if rd is None or not rd.is_dir():
+        print(
+            "Mozilla Readability's test pages: not given (--readability-dir or $KHABAR_READABILITY_PAGES), "
+            "their rows are omitted"
+        )
+    else:
+        sets["readability"], readability_dates = readability_pages(rd, args.limit)
+
+    bodies, per_page = run_bodies(sets)
+    if len(sets) == 1:
+        del bodies["combined"]
+    dates = {"arabic-dated-pages": run_dates(data)}
+    if readability_dates:
+        rp = sets["readability"]
+        dates["readability"] = _date_rows(
+            {k: (rp[k].html, rp[k].url, v, rp[k].part) for k, v in readability_dates.items()}
+        )
+    result = {
+        "bodies": bodies,
+        "dates": dates,
+        "per_page_f1": per_page,
+        "readability_pages": sorted(sets.get("readability", {})),
+        "environment": environment(),
+        "at": datetime.now(UTC).isoformat(),
+    }
     write_result(args.out, result)
 
+    print("Body extraction (4-word shingles); dev/test split by file-name hash")
     print(
-        f"Body extraction, {bodies['khabar']['pages']} pages (4-word shingles); dev/test split by file-name hash"
+        f"{'set':<12} {'extractor':<18} {'pages':>5} {'F1 dev':>7} {'F1 test':>7} {'F1 all':>7} {'prec':>6} "
+        f"{'recall':>6} {'pages/s':>8} {'pages/cpu-s':>11}"
     )
-    print(
-        f"{'extractor':<18} {'F1 dev':>7} {'F1 test':>7} {'F1 all':>7} {'prec':>6} {'recall':>6} "
-        f"{'pages/s':>8} {'pages/cpu-s':>11}"
-    )
-    for name, m in sorted(bodies.items(), key=lambda kv: -kv[1]["all"]["f1"]):
-        print(
-            f"{name:<18} {m['dev']['f1']:7.3f} {m.get('test', {}).get('f1', float('nan')):7.3f} "
-            f"{m['all']['f1']:7.3f} {m['all']['precision']:6.3f} {m['all']['recall']:6.3f} "
-            f"{m['pages_per_second']:8.1f} {m['pages_per_cpu_second']:11.1f}"
-        )
-    print("\nPublication date, Arabic dated pages (right: dev / test / all)")
-    print(f"{'extractor':<18} {'dev':>5} {'test':>5} {'all':>5}")
-    for name, m in dates.items():
-        dev, test = m["right_by_part"]["dev"], m["right_by_part"]["test"]
-        n_dev, n_test = m["pages_by_part"]["dev"], m["pages_by_part"]["test"]
-        print(f"{name:<18} {dev}/{n_dev:<3} {test}/{n_test:<3} {m['right']}/{m['pages']}")
+    nan = float("nan")
+    for set_name, by_extractor in bodies.items():
+        for name, m in sorted(by_extractor.items(), key=lambda kv: -kv[1]["all"]["f1"]):
+            print(
+                f"{set_name:<12} {name:<18} {m['pages']:>5} {m.get('dev', {}).get('f1', nan):7.3f} "
+                f"{m.get('test', {}).get('f1', nan):7.3f} {m['all']['f1']:7.3f} {m['all']['precision']:6.3f} "
+                f"{m['all']['recall']:6.3f} {m['pages_per_second']:8.1f} {m['pages_per_cpu_second']:11.1f}"
+            )
+    for set_name, by_extractor in dates.items():
+        print(f"\nPublication day, {set_name} (right: dev / test / all)")
+        print(f"{'extractor':<18} {'dev':>7} {'test':>7} {'all':>7}")
+        for name, m in by_extractor.items():
+            dev, test = m["right_by_part"]["dev"], m["right_by_part"]["test"]
+            n_dev, n_test = m["pages_by_part"]["dev"], m["pages_by_part"]["test"]
+            both = f"{m['right']}/{m['pages']}"
+            print(f"{name:<18} {f'{dev}/{n_dev}':>7} {f'{test}/{n_test}':>7} {both:>7}")
     print(f"\nresults: {args.out}")
 
 

@@ -76,9 +76,15 @@ class Metadata:
 # --- JSON-LD --------------------------------------------------------------------------------------
 
 
+_CDATA_START = re.compile(r"^(?://|/\*)?\s*<!\[CDATA\[\s*(?:\*/)?")
+_CDATA_END = re.compile(r"(?://|/\*)?\s*\]\]>\s*(?:\*/)?$")
+
+
 def _load_json_ld(raw: str) -> Any:
     raw = raw.strip().removeprefix("<!--").removesuffix("-->").strip()
-    raw = raw.removeprefix("//<![CDATA[").removesuffix("//]]>").strip()
+    # a CDATA wrapper, bare or behind a JS comment ("//<![CDATA[", "/*<![CDATA[*/"): JSON cannot read it
+    raw = _CDATA_START.sub("", raw, count=1)
+    raw = _CDATA_END.sub("", raw, count=1).strip()
     try:
         return json.loads(raw, strict=False)
     except RecursionError:  # nested deeper than any real article: no metadata from it

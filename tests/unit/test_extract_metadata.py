@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pipelines.extract.metadata import Metadata, read_metadata
 from pipelines.extract.page import parse, scan
 
@@ -49,6 +51,22 @@ def test_slightly_broken_json_ld_is_still_read() -> None:
     md = _md(_ld('{"@type": "ReportageNewsArticle", "headline": "سطر\nثان", "dateModified": "2025-01-02",}'))
     assert md.title == "سطر ثان"
     assert ("2025-01-02", "json-ld", "updated") in md.dates
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [("<![CDATA[", "]]>"), ("//<![CDATA[", "//]]>"), ("/*<![CDATA[*/", "/*]]>*/"), ("<!--", "-->")],
+)
+def test_json_ld_inside_a_cdata_or_comment_wrapper_is_read(start: str, end: str) -> None:
+    # nbcnews.com wraps its JSON-LD in a bare CDATA section: its datePublished was lost, and the
+    # og:published_time (the last update there) dated the article a day late
+    md = _md(
+        _ld(
+            f'\n  {start}\n  {{"@type": "NewsArticle", "headline": "خبر", "datePublished": "2024-12-06T22:00:40Z"}}\n  {end}\n'
+        )
+    )
+    assert md.title == "خبر"
+    assert ("2024-12-06T22:00:40Z", "json-ld", "published") in md.dates
 
 
 def test_opengraph_and_meta_fallbacks() -> None:
