@@ -146,11 +146,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "enrich_parts.json")
     args = parser.parse_args()
 
+    try:
+        old_modules = load_reference(args.ref)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise SystemExit(f"cannot read the enrichment code at git ref {args.ref!r}: {exc}") from None
     everything, _ = load_ant_articles(Settings.from_env().data_dir)
     stride = max(1, len(everything) // args.articles)
     articles = everything[::stride][: args.articles]
 
-    old_modules = load_reference(args.ref)
     new_modules = {name: importlib.import_module(name) for name in MODULES}
     versions = {"before": parts(old_modules, new=False), "now": parts(new_modules, new=True)}
     for version in versions.values():  # warm: models loaded, word caches filled
