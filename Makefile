@@ -80,6 +80,7 @@ stack-status: install
 bench: install
 	$(BIN)/python bench/cli/run.py
 	$(BIN)/python bench/extraction/run.py
+	$(BIN)/python bench/indexer/enrich_parts.py
 	$(BIN)/khabar stack up
 	$(BIN)/python bench/publish/run.py
 	$(BIN)/python bench/indexer/run.py

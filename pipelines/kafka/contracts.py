@@ -3,6 +3,13 @@
 ``schemas/<topic>.json`` is committed; ``python -m pipelines.kafka.contracts`` regenerates it and a unit
 test fails when a model and its committed schema drift apart. At run time messages are validated
 against the committed file (the generated one when khabar runs from an install without schemas/).
+
+Validation runs twice as a rule of cost, once in effect: jsonschema-rs (compiled, ~0.01 ms per
+article) answers "valid?"; only a message it refuses goes through python-jsonschema (~0.8 ms),
+whose errors are the ones reported. Where the two disagree python-jsonschema has the last word
+(a message it finds no error in passes), except for what python-jsonschema refuses and
+jsonschema-rs accepts: a leap second (``23:59:60``) in a ``date-time``; the Article model, checked
+right after the schema, refuses it too.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 from pydantic import BaseModel
 
@@ -121,11 +129,21 @@ def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=FormatChecker())
 
 
+@cache
+def fast_validator(name: str) -> jsonschema_rs.Draft202012Validator:
+    """The same schema compiled by jsonschema-rs: the cheap "valid?" of the common case."""
+    return jsonschema_rs.Draft202012Validator(load_schema(name), validate_formats=True)
+
+
 def schema_errors(name: str, value: Any) -> list[str]:
     """Every way ``value`` breaks the contract of ``name``, as ``path: message`` lines (empty if valid)."""
-    check = validator(name)
-    if check.is_valid(value):  # the common case, and cheaper than collecting errors
+    try:
+        valid = fast_validator(name).is_valid(value)  # the common case, ~80x cheaper than python-jsonschema
+    except Exception:  # a value it cannot take (e.g. an integer over 64 bits): python-jsonschema decides
+        valid = False
+    if valid:
         return []
+    check = validator(name)
     errors = sorted(check.iter_errors(value), key=lambda e: list(e.absolute_path))
     return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in errors]
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from datasketch import MinHash
+
 from pipelines.indexer.enrich.dedup import (
     BANDS,
+    NUM_PERM,
     assign_clusters,
     band_keys,
     decode,
     dedup_fields,
     encode,
+    shingles,
     signature,
     similarity,
 )
@@ -31,6 +35,15 @@ def test_signature_is_deterministic_and_round_trips() -> None:
     assert (decode(encode(sig)) == sig).all()
     assert len(band_keys(sig)) == BANDS
     assert len(set(band_keys(sig))) == BANDS  # band number is part of the key
+
+
+def test_signature_is_datasketch_affine32() -> None:
+    """The stored signatures stay comparable: same values as datasketch 2.0's affine32 MinHash."""
+    for text in (SEED, PARAGRAPHS[0], "\n".join(PARAGRAPHS[3:7])):
+        found = shingles(text)
+        reference = MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32")
+        reference.update_batch([s.encode("utf-8") for s in found])
+        assert (signature(text) == reference.hashvalues.astype("<u4")).all()
 
 
 def test_copy_with_other_headline_diacritics_and_footer_is_similar() -> None:

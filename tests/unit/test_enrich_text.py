@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipelines.indexer.enrich.keywords import document_frequencies, extract_keywords
-from pipelines.indexer.enrich.language import detect_language
+from pipelines.indexer.enrich.language import detect_language, is_plainly_arabic
 from pipelines.indexer.enrich.reading import reading_time_minutes, word_count
 from pipelines.normalize.arabic import normalize_text
 
@@ -18,6 +18,23 @@ def test_language_arabic_english_french() -> None:
     assert detect_language(SEED) == "ar"
     assert detect_language("Lavrov hosts the Syrian foreign minister in Moscow on Tuesday") == "en"
     assert detect_language("Le ministre russe reçoit son homologue syrien à Moscou mardi") == "fr"
+
+
+PERSIAN = (
+    "وزیر امور خارجه روسیه روز سه‌شنبه در مسکو با همتای سوری خود دیدار کرد و درباره همکاری دو کشور گفتگو کرد."
+)
+URDU = "روس کے وزیر خارجہ نے منگل کے روز ماسکو میں اپنے شامی ہم منصب سے ملاقات کی اور تعاون پر بات چیت کی۔"
+
+
+def test_only_plain_arabic_skips_the_model() -> None:
+    assert is_plainly_arabic(SEED[:1000])
+    # Arabic script, other languages: their own letters (ی ک ے ہ ...) send them to the model
+    assert not is_plainly_arabic(PERSIAN)
+    assert not is_plainly_arabic(URDU)
+    assert detect_language(PERSIAN) == "fa"
+    assert detect_language(URDU) == "ur"
+    # an English text quoting an Arabic name is not Arabic
+    assert not is_plainly_arabic("Lavrov met al-Shaibani (الشيباني) in Moscow on Tuesday")
 
 
 def test_language_falls_back_on_short_text() -> None:

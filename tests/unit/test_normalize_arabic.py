@@ -117,3 +117,18 @@ def test_clean_display_multiline_keeps_lines() -> None:
 
 def test_fold_digits_only_touches_digits() -> None:
     assert fold_digits("١٤٤٧ هـ") == "1447 هـ"
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        ("لافروف يستقبل الشيباني", "", "وفقًا لتقارير وكالة تاس."),
+        ("ΟΔΟΣ", "ΑΣ"),  # Greek final sigma is lowercased by context: the boundary must not change it
+        ("عنوان\u200f", "\u064bوفقًا", "ـ"),  # a part starting with a haraka, one folding to nothing
+        ("\ufefb", "٢٠٢٥  م"),  # a presentation form and Arabic-Indic digits
+    ],
+)
+def test_folding_parts_joined_is_folding_the_joined_text(parts: tuple[str, ...]) -> None:
+    """to_document folds title, lead and body once each and joins them for places and dedup."""
+    folded = [normalize_text(p) for p in parts]
+    assert normalize_text("\n".join(parts)) == " ".join(f for f in folded if f)

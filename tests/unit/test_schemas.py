@@ -163,3 +163,47 @@ def test_small_payload_stays_inline(tmp_path) -> None:
     assert letter.payload_format == "base64"
     assert payload_bytes(letter) == raw
     assert schema_errors("news.dlq.v1", letter.to_message()) == []
+
+
+def _broken_articles() -> list[tuple[str, Any]]:
+    """One valid article message and ways to break (or nearly break) each kind of rule."""
+    base = make_article(4).to_message()
+    cases: list[tuple[str, Any]] = [
+        ("valid", base),
+        ("unknown field", {**base, "x": {"deep": [1, 2.5, None]}}),
+    ]
+    for field, value in [
+        ("article_id", "ABC"),
+        ("article_id", base["article_id"] + "\n"),  # Python's `$` matches before a final newline
+        ("title", ""),
+        ("title", 7),
+        ("schema", "news.pages.v1"),
+        ("schema_version", "2.0.0"),
+        ("fetched_at", "2026-11-02"),
+        ("fetched_at", "2026-02-30T09:00:00Z"),
+        ("fetched_at", "٢٠٢٦-١١-٠٢T09:00:00Z"),  # Arabic-Indic digits
+        ("fetched_at", "2026-11-02t09:00:00.5+03:00"),
+        ("published_at", None),
+        ("body", [{"kind": "table", "text": "x"}]),
+        ("body", [{"kind": "p"}]),
+        ("authors", "one author"),
+        ("extra", 10**40),  # beyond 64 bits
+    ]:
+        cases.append((f"{field}={value!r}", {**base, field: value}))
+    cases.append(("no title", {k: v for k, v in base.items() if k != "title"}))
+    cases.append(("not an object", ["news.articles.v1"]))
+    return cases
+
+
+@pytest.mark.parametrize(("case", "message"), _broken_articles(), ids=[c for c, _ in _broken_articles()])
+def test_fast_check_agrees_with_python_jsonschema(case: str, message: Any) -> None:
+    """schema_errors answers "valid?" with jsonschema-rs first: same verdict as python-jsonschema."""
+    reference = Draft202012Validator(
+        json.loads(schema_path("news.articles.v1").read_text(encoding="utf-8")),
+        format_checker=FormatChecker(),
+    )
+    expected = sorted(
+        f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
+        for e in reference.iter_errors(message)
+    )
+    assert sorted(schema_errors("news.articles.v1", message)) == expected

@@ -1,9 +1,14 @@
 """Near-duplicate detection: copies of one story across outlets share a ``cluster_id``.
 
-Signature: MinHash (datasketch, 128 permutations, fixed seed, so every process computes the same
-values) over 3-word shingles of the folded text (:func:`~pipelines.normalize.arabic.normalize_text`
-of title + body). Wire copies differ by a headline, a lead or a footer; their shingle sets still
-overlap heavily.
+Signature: MinHash (128 permutations, fixed seed, so every process computes the same values) over
+3-word shingles of the folded text (:func:`~pipelines.normalize.arabic.normalize_text` of title +
+body). Wire copies differ by a headline, a lead or a footer; their shingle sets still overlap
+heavily. The values are datasketch 2.0's ``affine32`` scheme bit for bit (SHA-1's first 4 bytes
+of each shingle, the MurmurHash3 32-bit finalizer, then ``a * h + b`` mod 2^32 with ``a`` and ``b``
+drawn from ``numpy.random.RandomState(1)``), computed here in one array operation per article and
+written out so that a datasketch release changing its default scheme (as 2.0 did) cannot change
+the signatures already stored in the index; ``tests/unit/test_enrich_dedup.py`` checks them
+against datasketch.
 
 Where the state lives: in Elasticsearch, so every indexer process (and a restarted one) shares it.
 Each document stores ``minhash_bands`` (32 LSH band keys of 4 rows each, a keyword field) and
@@ -27,7 +32,6 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-from datasketch import MinHash
 from elasticsearch import Elasticsearch
 
 from pipelines.normalize.arabic import normalize_text
@@ -46,27 +50,47 @@ MIN_SHINGLES = 8
 _WORD = re.compile(r"[^\W_]+")
 
 
-def shingles(text: str) -> set[str]:
-    words = _WORD.findall(normalize_text(text))
+def shingles(text: str, *, folded: str | None = None) -> set[str]:
+    """3-word shingles of ``text`` (``folded``: its :func:`normalize_text`, when already computed)."""
+    words = _WORD.findall(normalize_text(text) if folded is None else folded)
     if len(words) < SHINGLE_WORDS:
         return {" ".join(words)} if words else set()
-    return {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
+    return {f"{a} {b} {c}" for a, b, c in zip(words, words[1:], words[2:], strict=False)}
 
 
 @cache
-def _prototype() -> MinHash:
-    # Drawing the 128 permutations from the seed cost as much as hashing a whole article: draw once.
-    return MinHash(num_perm=NUM_PERM, seed=SEED)
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """``(a, b)`` of the 128 affine permutations, drawn as datasketch's ``affine32`` draws them.
+
+    ``RandomState`` is NumPy's frozen legacy generator: the same seed gives the same numbers in
+    every NumPy version.
+    """
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer (a bijection that spreads SHA-1's bits), wrapping mod 2^32."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
 
 
 def signature(text: str, *, of_shingles: set[str] | None = None) -> np.ndarray:
     """MinHash values (uint32) of ``text``'s shingles (``of_shingles``: already computed)."""
-    proto = _prototype()
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=proto.permutations, scheme=proto.scheme)
-    minhash.update_batch(
-        [s.encode("utf-8") for s in (shingles(text) if of_shingles is None else of_shingles)]
-    )
-    return minhash.hashvalues.astype("<u4")
+    found = shingles(text) if of_shingles is None else of_shingles
+    if not found:
+        return np.full(NUM_PERM, 0xFFFFFFFF, dtype="<u4")  # datasketch's empty sketch
+    sha1 = hashlib.sha1
+    # Each shingle hashed once: the first 4 bytes of its SHA-1, little-endian (datasketch's sha1_hash32).
+    hashed = np.frombuffer(b"".join([sha1(s.encode("utf-8")).digest()[:4] for s in found]), dtype="<u4")
+    a, b = _permutations()
+    # Every permutation of every shingle in one (shingles x 128) array op; uint32 wraps mod 2^32.
+    return (_fmix32(hashed.astype(np.uint32))[:, None] * a + b).min(axis=0).astype("<u4")
 
 
 def band_keys(sig: np.ndarray) -> list[str]:
@@ -92,10 +116,13 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(a == b))
 
 
-def dedup_fields(title: str, body: str) -> dict[str, Any]:
-    """The fields :func:`to_document` stores: ``minhash``, ``minhash_bands`` (empty if too short)."""
+def dedup_fields(title: str, body: str, *, folded: str | None = None) -> dict[str, Any]:
+    """The fields :func:`to_document` stores: ``minhash``, ``minhash_bands`` (empty if too short).
+
+    ``folded``: :func:`normalize_text` of title + body, when the caller already has it.
+    """
     text = f"{title}\n{body}"
-    found = shingles(text)
+    found = shingles(text, folded=folded)
     if len(found) < MIN_SHINGLES:
         return {"minhash": None, "minhash_bands": []}
     sig = signature(text, of_shingles=found)

@@ -17,6 +17,7 @@ from pipelines.indexer.enrich.language import detect_language
 from pipelines.indexer.enrich.places import find_places
 from pipelines.indexer.enrich.reading import reading_time_minutes, word_count
 from pipelines.model import Article, utcnow
+from pipelines.normalize.arabic import normalize_text
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -27,9 +28,12 @@ def to_document(article: Article, *, indexed_at: datetime | None = None) -> dict
     """The ES ``_source`` for ``article`` (its ``_id`` is ``article.article_id``)."""
     body = article.body_text
     full_text = "\n".join(part for part in (article.title, article.lead, body) if part)
+    # Folded once per part, shared by places (title + lead + body) and dedup (title + body):
+    # normalize_text of texts joined by a newline is their folded forms joined by a space.
+    title_f, lead_f, body_f = (normalize_text(part) for part in (article.title, article.lead, body))
     language = detect_language(full_text, default=article.language or "ar")
     words = word_count(body)
-    places, place_codes = find_places(full_text)
+    places, place_codes = find_places(full_text, folded=_joined(title_f, lead_f, body_f))
     doc: dict[str, Any] = {
         "article_id": article.article_id,
         "schema_version": article.schema_version,
@@ -39,7 +43,7 @@ def to_document(article: Article, *, indexed_at: datetime | None = None) -> dict
         "title": article.title,
         "lead": article.lead,
         "body": body,
-        "blocks": [block.model_dump(mode="json") for block in article.body],
+        "blocks": [{"kind": block.kind, "text": block.text} for block in article.body],
         "authors": list(article.authors),
         "section": article.section,
         "tags": list(article.tags),
@@ -60,5 +64,9 @@ def to_document(article: Article, *, indexed_at: datetime | None = None) -> dict
         "place_codes": place_codes,
         "cluster_id": article.article_id,
     }
-    doc.update(dedup_fields(article.title, body))
+    doc.update(dedup_fields(article.title, body, folded=_joined(title_f, body_f)))
     return doc
+
+
+def _joined(*folded: str) -> str:
+    return " ".join(part for part in folded if part)

@@ -26,7 +26,8 @@ import importlib.util
 import math
 import re
 from collections import Counter
-from functools import cache
+from functools import cache, lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 from pipelines.normalize.arabic import normalize_text
@@ -44,6 +45,8 @@ _PROCLITICS = ("وب", "ول", "وك", "فب", "فل", "و", "ف", "ب", "ل", "
 TITLE_WEIGHT = 3
 TITLE_MAX_WORDS = 25
 MIN_LETTERS = 3
+# A word, or a clause break (group 1 empty): one findall gives the flat token sequence.
+_TOKEN = re.compile(r"([^\W\d_]+)|[.!?؟،,;؛:\n\"'«»()\[\]{}–—\-/|]+")
 
 
 @cache
@@ -88,9 +91,10 @@ def _idf_table() -> tuple[dict[str, float], float]:
     return {w: math.log((total + 1) / (n + 1)) for w, n in df.items()}, unseen
 
 
-@cache
+@lru_cache(maxsize=1 << 18)
 def fold(word: str) -> str:
-    """The folded form of one word (cached: news reuses a small vocabulary)."""
+    """The folded form of one word (cached, bounded: news reuses a small vocabulary, but a
+    long-running indexer meets new spellings forever)."""
     return normalize_text(word)
 
 
@@ -100,12 +104,12 @@ def tokens(text: str) -> list[list[tuple[str, str]]]:
     return [[(w, fold(w)) for w in _WORD.findall(clause)] for clause in _CLAUSE.split(text) if clause.strip()]
 
 
-@cache
 def _clitic_readings(folded: str) -> tuple[tuple[str, int, str, bool], ...]:
     """Ways to read ``folded`` as proclitic + word: ``(word, cut, add, news_says_so)``, best first.
 
     The article's spelling of the word is ``add + surface[cut:]``. ``news_says_so``: the bare word
-    is far more frequent in news than this spelling. Cached: it depends on the word only.
+    is far more frequent in news than this spelling. It depends on the word only (cached in
+    :func:`_choices`).
     """
     _, df = document_frequencies()
     own = df.get(folded, 0)
@@ -122,13 +126,20 @@ def _clitic_readings(folded: str) -> tuple[tuple[str, int, str, bool], ...]:
     return tuple(out)
 
 
-def _split_clitic(folded: str, seen: Counter[str]) -> tuple[str, int, str]:
-    """``(word, cut, add)``: ``folded`` without its proclitic when the article itself uses the bare
-    word, or news uses it far more often than this spelling; else ``folded`` unchanged."""
-    for word, cut, add, news_says_so in _clitic_readings(folded):
-        if news_says_so or word in seen:
-            return word, cut, add
-    return folded, 0, ""
+@lru_cache(maxsize=1 << 18)
+def _choices(folded: str) -> tuple[tuple[str, int, str, bool, bool], ...]:
+    """What an Arabic spelling can count as, in order: ``(word, cut, add, always, stopped)``.
+
+    The first choice that is ``always`` taken or whose word the article also uses wins; the last
+    is the spelling itself. ``stopped``: that word is a stop word or too short. Cached per spelling.
+    """
+    stop = stopwords()
+    out = [
+        (word, cut, add, news_says_so, word in stop or folded in stop or len(word) < MIN_LETTERS)
+        for word, cut, add, news_says_so in _clitic_readings(folded)
+    ]
+    out.append((folded, 0, "", True, folded in stop or len(folded) < MIN_LETTERS))
+    return tuple(out)
 
 
 def extract_keywords(text: str, *, language: str = "ar", top: int = 10, max_words: int = 2) -> list[str]:
@@ -137,60 +148,74 @@ def extract_keywords(text: str, *, language: str = "ar", top: int = 10, max_word
     ``language`` other than Arabic gets the same scoring without the Arabic stop words and clitics
     (the frequencies are Arabic news: every Latin word reads as rare).
     """
-    clauses = tokens(text)
-    if not any(clauses):
+    stripped = text.lstrip()
+    first, _, rest = stripped.partition("\n")
+    # The article as one flat token sequence, "" at each clause break (runs of punctuation): the
+    # title line, a break, the rest. Counting and pairing then run in C (Counter, map, zip).
+    head = _TOKEN.findall(_STRIP.sub("", first))
+    surfaces = [*head, "", *_TOKEN.findall(_STRIP.sub("", rest))]
+    if not any(surfaces):
         return []
+    folds = list(map(fold, surfaces))
     arabic = language == "ar"
-    stop = stopwords() if arabic else frozenset()
     idf, unseen = _idf_table()
-    plain = Counter(f for clause in clauses for _, f in clause)
+    plain = Counter(folds)
+    del plain[""]
 
-    first = text.lstrip().split("\n", 1)[0]
     title_words = len(_WORD.findall(first))
-    title_clauses = len(tokens(first)) if 0 < title_words <= TITLE_MAX_WORDS and "\n" in text.strip() else 0
+    weighted = 0 < title_words <= TITLE_MAX_WORDS and "\n" in text.strip() and any(head)
+    title_end = len(head) if weighted else 0  # tokens counted TITLE_WEIGHT times
 
     # Each distinct spelling is looked at once: its word (clitic split or not) and how it is shown.
-    words: dict[str, tuple[str, int, str] | None] = {}
-    for folded in plain:
-        word, cut, add = _split_clitic(folded, plain) if arabic else (folded, 0, "")
-        stopped = word in stop or folded in stop or len(word) < MIN_LETTERS
-        words[folded] = None if stopped else (word, cut, add)
+    words: dict[str, tuple[str, int, str] | None] = {"": None}
+    if arabic:
+        for folded in plain:
+            for word, cut, add, always, stopped in _choices(folded):
+                if always or word in plain:
+                    words[folded] = None if stopped else (word, cut, add)
+                    break
+    else:
+        for folded in plain:
+            words[folded] = None if len(folded) < MIN_LETTERS else (folded, 0, "")
+    word_of = {folded: split[0] if split else None for folded, split in words.items()}
 
-    tf: Counter[str] = Counter()
-    shown: dict[str, str] = {}  # word -> its first spelling in the article
-    pairs: Counter[tuple[str, str]] = Counter()
-    pair_shown: dict[tuple[str, str], str] = {}
-    for index, clause in enumerate(clauses):
-        weight = TITLE_WEIGHT if index < title_clauses else 1
-        previous: tuple[str, str] | None = None
-        for surface, folded in clause:
-            split = words[folded]
-            if split is None:
-                previous = None
-                continue
-            word, cut, add = split
-            tf[word] += weight
-            if word not in shown:
-                shown[word] = add + surface[cut:] if len(surface) == len(folded) else word
-            if previous is not None and max_words >= 2:
-                pair = (previous[1], word)
-                pairs[pair] += weight
-                if pair not in pair_shown:
-                    pair_shown[pair] = f"{previous[0]} {shown[word]}"
-            previous = (shown[word], word)
+    # The word of every token; None at a stop word or a break (a phrase never spans either).
+    seq = list(map(word_of.__getitem__, folds))
+    tf = Counter(seq)
+    del tf[None]
+    extra = TITLE_WEIGHT - 1
+    if title_end:
+        for word, n in Counter(seq[:title_end]).items():
+            if word is not None:
+                tf[word] += extra * n
+
+    # Each word is shown as the article first spells it: the first token with that word.
+    first_at = dict(zip(reversed(seq), range(len(seq) - 1, -1, -1), strict=True))
+    shown: dict[str, str] = {}
+    for word in tf:
+        surface, folded = surfaces[first_at[word]], folds[first_at[word]]
+        _, cut, add = words[folded]  # type: ignore[misc]
+        shown[word] = add + surface[cut:] if len(surface) == len(folded) else word
 
     scores: dict[str | tuple[str, str], float] = {w: n * idf.get(w, unseen) for w, n in tf.items()}
-    for pair, n in pairs.items():
-        if n >= 2:
-            scores[pair] = n * (idf.get(pair[0], unseen) + idf.get(pair[1], unseen)) / 2 * 1.5
+    if max_words >= 2:
+        pairs = Counter(pairwise(seq))
+        if title_end:
+            for pair, n in Counter(pairwise(seq[:title_end])).items():
+                pairs[pair] += extra * n
+        for pair, n in pairs.items():
+            if n >= 2 and pair[0] is not None and pair[1] is not None:
+                scores[pair] = n * (idf.get(pair[0], unseen) + idf.get(pair[1], unseen)) / 2 * 1.5
 
+    # Best score first, ties by text: sort by text, then (stable) by score.
+    by_text = sorted(scores, key=lambda k: k if isinstance(k, str) else " ".join(k))
     out: list[str] = []
     taken: set[str] = set()
-    for key in sorted(scores, key=lambda k: (-scores[k], k if isinstance(k, str) else " ".join(k))):
+    for key in sorted(by_text, key=scores.__getitem__, reverse=True):
         if isinstance(key, tuple):
             if key[0] in taken and key[1] in taken:
                 continue
-            out.append(pair_shown[key])
+            out.append(f"{shown[key[0]]} {shown[key[1]]}")
             taken.update(key)
         else:
             if key in taken:

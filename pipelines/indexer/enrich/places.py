@@ -49,6 +49,15 @@ class Gazetteer:
         self._longest = max((len(k) for k in self._names), default=1)
         # First words of every spelling: most words of a text are none, and are skipped at once.
         self._firsts = frozenset(k[0] for k in self._names)
+        # Every written form that can start a match: a first word, bare or with its proclitics.
+        # A text's words are checked against it with one set lookup each; only the few that are
+        # in it get the clitic-aware walk of _match_at.
+        self._starters = frozenset(
+            word
+            for first in self._firsts
+            for word in _with_proclitics(first)
+            if self._firsts & set(clitic_variants(word))
+        )
 
     def __len__(self) -> int:
         return len(self._names)
@@ -57,19 +66,20 @@ class Gazetteer:
         """Every matched spelling, as a tuple of normalized words."""
         return list(self._names)
 
-    def find(self, text: str) -> list[PlaceMatch]:
-        """Every mention in ``text``, in order of appearance."""
-        words = _WORD.findall(normalize_text(text))
+    def find(self, text: str, *, folded: str | None = None) -> list[PlaceMatch]:
+        """Every mention in ``text``, in order of appearance (``folded``: its normalize_text)."""
+        words = _WORD.findall(normalize_text(text) if folded is None else folded)
         matches: list[PlaceMatch] = []
-        i = 0
-        while i < len(words):
+        starters = self._starters
+        after = 0  # words before this index belong to a match already made
+        for i in [i for i, word in enumerate(words) if word in starters]:
+            if i < after:
+                continue
             found = self._match_at(words, i)
             if found:
                 place, n = found
                 matches.append(PlaceMatch(place, " ".join(words[i : i + n])))
-                i += n
-            else:
-                i += 1
+                after = i + n
         return matches
 
     def _match_at(self, words: list[str], i: int) -> tuple[Place, int] | None:
@@ -98,14 +108,29 @@ def clitic_variants(word: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _with_proclitics(first: str) -> list[str]:
+    """``first`` and every form :func:`clitic_variants` could read back as it (a superset)."""
+    out = [first]
+    for prefix in _PREFIXES:
+        out.append(prefix + first)
+        if prefix.endswith("ل") and first.startswith("ال"):
+            out.append(prefix + first[1:])  # ل + ال + name written لل + name
+    return out
+
+
 @cache
 def default_gazetteer() -> Gazetteer:
     return Gazetteer(json.loads(PLACES_FILE.read_text(encoding="utf-8")))
 
 
-def find_places(text: str, gazetteer: Gazetteer | None = None) -> tuple[list[str], list[str]]:
-    """(place names, country codes) mentioned in ``text``, each de-duplicated in order of appearance."""
-    matches = (gazetteer or default_gazetteer()).find(text)
+def find_places(
+    text: str, gazetteer: Gazetteer | None = None, *, folded: str | None = None
+) -> tuple[list[str], list[str]]:
+    """(place names, country codes) mentioned in ``text``, each de-duplicated in order of appearance.
+
+    ``folded``: :func:`normalize_text` of ``text``, when the caller already has it.
+    """
+    matches = (gazetteer or default_gazetteer()).find(text, folded=folded)
     names = list(dict.fromkeys(m.place.name for m in matches))
     codes = list(dict.fromkeys(m.place.code for m in matches if m.place.code))
     return names, codes

@@ -28,6 +28,8 @@ _DETACHED_CLITIC = re.compile(r"[^\W\d_]\u0640+")  # "لـ" in "لـ سوريا"
 
 
 def word_count(text: str) -> int:
+    if "_" not in text and "\u0640" not in text:
+        return len(_WORD.findall(text))  # no token can be only underscores/tatweel or a detached clitic
     return sum(
         1 for token in _WORD.findall(text) if token.strip("_\u0640") and not _DETACHED_CLITIC.fullmatch(token)
     )
