@@ -35,6 +35,7 @@ from latency import TEXT_FIELDS, arabic_index, index_documents, khabar_index
 
 from pipelines.config import Settings
 from pipelines.elastic.client import es_client
+from pipelines.evaluation import template_variants as tv
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/common.py
 from common import BENCH_DIR, CACHE_DIR, environment, write_result
@@ -75,6 +76,10 @@ def without_offsets() -> IndexBody:
     return body
 
 
+def changed(*changes: Callable[[IndexBody], None]) -> Callable[[], IndexBody]:
+    return lambda: tv.apply(khabar_index(), *changes)
+
+
 VARIANTS: dict[str, Callable[[], IndexBody]] = {
     "arabic": arabic_index,
     "khabar": khabar_index,
@@ -83,6 +88,10 @@ VARIANTS: dict[str, Callable[[], IndexBody]] = {
     "- .exact": without_subfield("exact"),
     "- .words": without_subfield("words"),
     "- multiplexers": without_multiplexers,
+    "capture": changed(tv.capture_clitics),
+    "capture - .latin": changed(tv.capture_clitics, tv.without_subfield("latin")),
+    "lean": changed(*tv.LEAN),
+    "lean, body positions": changed(*tv.LEAN, tv.positions_only(("body",))),
 }
 
 
@@ -124,7 +133,7 @@ def main() -> None:
                 es.indices.delete(index=index, ignore_unavailable=True)
             runs[name].append(row | {"load": load})
             print(
-                f"  {name:16} {row['seconds']:7.1f} s {row['store_mib']:7.1f} MiB (load {load})", flush=True
+                f"  {name:22} {row['seconds']:7.1f} s {row['store_mib']:7.1f} MiB (load {load})", flush=True
             )
     rows = {name: sorted(r, key=lambda x: x["seconds"])[len(r) // 2] for name, r in runs.items()}
     peer = rows.get("arabic")
@@ -147,11 +156,11 @@ def main() -> None:
         },
     )
     print(
-        f"\n{'variant':16} {'seconds':>8} {'docs/s':>7} {'MiB':>7} {'time/arabic':>11} {'disk/arabic':>11} {'load':>5}"
+        f"\n{'variant':22} {'seconds':>8} {'docs/s':>7} {'MiB':>7} {'time/arabic':>11} {'disk/arabic':>11} {'load':>5}"
     )
     for name, row in rows.items():
         print(
-            f"{name:16} {row['seconds']:>8.1f} {row['docs_per_second']:>7.0f} {row['store_mib']:>7.1f} "
+            f"{name:22} {row['seconds']:>8.1f} {row['docs_per_second']:>7.0f} {row['store_mib']:>7.1f} "
             f"{row.get('time_vs_arabic', 0):>11.2f} {row.get('disk_vs_arabic', 0):>11.2f} {row['load']:>5.1f}"
         )
     print(f"\nresults: {args.out}")

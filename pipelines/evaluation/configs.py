@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipelines.elastic.template import load_template
+from pipelines.evaluation import template_variants as variants
 from pipelines.search.query import SearchQuery, build_request
 
 IndexBody = dict[str, Any]
@@ -182,6 +183,11 @@ def _khabar_index_one_stem() -> IndexBody:
     return body
 
 
+def _khabar_index_with(*changes: Callable[[IndexBody], None]) -> Callable[[], IndexBody]:
+    """The shipped index with some of :mod:`~pipelines.evaluation.template_variants`' changes."""
+    return lambda: variants.apply(khabar_index(), *changes)
+
+
 #: Diagnostics and ideas: run only when named with ``--config``. The ``khabar-`` ones change one
 #: thing in what ships (the ablation table of docs/search-quality.md).
 EXPERIMENTS: dict[str, Config] = _by_name(
@@ -251,6 +257,18 @@ EXPERIMENTS: dict[str, Config] = _by_name(
         "khabar-one-stem",
         "shipped query, index without the clitic multiplexers",
         _khabar_index_one_stem,
+        khabar_request,
+    ),
+    Config(
+        "khabar-capture",
+        "shipped query, clitic forms by one pattern_capture pass instead of the multiplexers",
+        _khabar_index_with(variants.capture_clitics),
+        khabar_request,
+    ),
+    Config(
+        "khabar-lean",
+        "shipped query; pattern_capture, no .latin, .exact on the title only, no title.words",
+        _khabar_index_with(*variants.LEAN),
         khabar_request,
     ),
     Config("khabar-b0.75", "shipped, BM25 b=0.75 (stock)", _khabar_index_bm25(0.75), khabar_request),

@@ -1,0 +1,154 @@
+"""Changes to the index template's body, shared by the quality harness (``configs.py``) and the cost
+ablation (``bench/search/template_ablation.py``), so both tables measure the same indices.
+
+Each function takes an index body (``{"settings": ..., "mappings": ...}``, as
+:func:`pipelines.evaluation.configs.khabar_index` returns it) and changes it in place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+IndexBody = dict[str, Any]
+TEXT_FIELDS = ("title", "lead", "body")
+
+# The three proclitic patterns of the template's ``pattern_replace`` filters, as capture groups:
+# the rest of the word (at least 3 letters) is the clitic-free form.
+ARTICLE = "^(?:[\u0648\u0641]?[\u0628\u0643]?\u0627\u0644|[\u0648\u0641]?\u0644\u0644)(.{3,})"
+CONJUNCTION = "^[\u0648\u0641](.{3,})"
+CLITIC = "^[\u0648\u0641]?[\u0628\u0643\u0644](.{3,})"
+
+
+def _analysis(body: IndexBody) -> dict[str, Any]:
+    return body["settings"]["analysis"]
+
+
+def _fields(body: IndexBody) -> dict[str, Any]:
+    return body["mappings"]["properties"]
+
+
+def _replace_in_chains(body: IndexBody, old: str, new: list[str]) -> None:
+    for analyzer in _analysis(body)["analyzer"].values():
+        chain = analyzer.get("filter", [])
+        if old in chain:
+            i = chain.index(old)
+            chain[i : i + 1] = new
+
+
+def multiplexer_clitics(body: IndexBody) -> None:
+    """The chain before issue 15: two ``multiplexer`` filters (three ``pattern_replace`` branches
+    each, the stem branches each re-running the override and the stemmer), then
+    ``remove_duplicates``. Same tokens as :func:`capture_clitics`, at about twice the indexing cost."""
+    analysis = _analysis(body)
+    filters = analysis["filter"]
+    filters.update(
+        {
+            "khabar_strip_conjunction": {
+                "type": "pattern_replace",
+                "pattern": "^[\u0648\u0641](?=...)",
+                "replacement": "",
+                "all": False,
+            },
+            "khabar_strip_clitic": {
+                "type": "pattern_replace",
+                "pattern": "^[\u0648\u0641]?[\u0628\u0643\u0644](?=...)",
+                "replacement": "",
+                "all": False,
+            },
+            "khabar_strip_article": {
+                "type": "pattern_replace",
+                "pattern": "^(?:[\u0648\u0641]?[\u0628\u0643]?\u0627\u0644|[\u0648\u0641]?\u0644\u0644)(?=...)",
+                "replacement": "",
+                "all": False,
+            },
+            "khabar_strip_clitics": {
+                "type": "multiplexer",
+                "filters": ["khabar_strip_article", "khabar_strip_conjunction", "khabar_strip_clitic"],
+                "preserve_original": True,
+            },
+            "khabar_arabic_stems": {
+                "type": "multiplexer",
+                "filters": [
+                    "khabar_stem_overrides, arabic_stem",
+                    "khabar_strip_conjunction, khabar_stem_overrides, arabic_stem",
+                    "khabar_strip_clitic, khabar_stem_overrides, arabic_stem",
+                ],
+                "preserve_original": False,
+            },
+        }
+    )
+    _replace_in_chains(body, "khabar_stem_forms", ["khabar_arabic_stems"])
+    for name in ("khabar_stem_overrides", "arabic_stem"):
+        for analyzer in analysis["analyzer"].values():
+            chain = analyzer.get("filter", [])
+            if "khabar_arabic_stems" in chain and name in chain:
+                chain.remove(name)
+    _replace_in_chains(body, "khabar_word_forms", ["khabar_strip_clitics"])
+    for name in ("khabar_stem_forms", "khabar_word_forms"):
+        filters.pop(name, None)
+
+
+def capture_clitics(body: IndexBody) -> None:
+    """One ``pattern_capture`` pass per chain instead of the multiplexers: the token plus its forms
+    without the proclitics, at the same position, then the override and the stemmer once each."""
+    filters = _analysis(body)["filter"]
+    if "khabar_arabic_stems" not in filters:
+        return  # already the capture chain
+    filters["khabar_stem_forms"] = {
+        "type": "pattern_capture",
+        "preserve_original": True,
+        "patterns": [CONJUNCTION, CLITIC],
+    }
+    filters["khabar_word_forms"] = {
+        "type": "pattern_capture",
+        "preserve_original": True,
+        "patterns": [ARTICLE, CONJUNCTION, CLITIC],
+    }
+    _replace_in_chains(
+        body, "khabar_arabic_stems", ["khabar_stem_forms", "khabar_stem_overrides", "arabic_stem"]
+    )
+    _replace_in_chains(body, "khabar_strip_clitics", ["khabar_word_forms"])
+    for name in (
+        "khabar_arabic_stems",
+        "khabar_strip_clitics",
+        "khabar_strip_article",
+        "khabar_strip_conjunction",
+        "khabar_strip_clitic",
+    ):
+        filters.pop(name, None)
+
+
+def without_subfield(name: str, fields: tuple[str, ...] = TEXT_FIELDS) -> Any:
+    def change(body: IndexBody) -> None:
+        for field in fields:
+            _fields(body)[field].get("fields", {}).pop(name, None)
+
+    return change
+
+
+def positions_only(fields: tuple[str, ...] = TEXT_FIELDS) -> Any:
+    """No offsets in the postings: the highlighter re-analyzes those fields' text instead."""
+
+    def change(body: IndexBody) -> None:
+        for field in fields:
+            spec = _fields(body)[field]
+            for sub in (spec, *spec.get("fields", {}).values()):
+                if sub.get("index_options") == "offsets":
+                    sub["index_options"] = "positions"
+
+    return change
+
+
+def apply(body: IndexBody, *changes: Any) -> IndexBody:
+    for change in changes:
+        change(body)
+    return body
+
+
+#: The leanest template the quality goals allow (issue 15, goal 2; docs/search-quality.md).
+LEAN = (
+    capture_clitics,
+    without_subfield("latin"),
+    without_subfield("exact", ("lead", "body")),
+    without_subfield("words", ("title",)),
+)
