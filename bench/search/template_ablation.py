@@ -92,6 +92,7 @@ VARIANTS: dict[str, Callable[[], IndexBody]] = {
     "capture - .latin": changed(tv.capture_clitics, tv.without_subfield("latin")),
     "lean": changed(*tv.LEAN),
     "lean, body positions": changed(*tv.LEAN, tv.positions_only(("body",))),
+    "lean, .exact title only": changed(*tv.LEAN, tv.without_subfield("exact", ("lead", "body"))),
 }
 
 

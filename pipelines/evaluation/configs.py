@@ -267,9 +267,15 @@ EXPERIMENTS: dict[str, Config] = _by_name(
     ),
     Config(
         "khabar-lean",
-        "shipped query; pattern_capture, no .latin, .exact on the title only, no title.words",
+        "pattern_capture; Latin accents folded in .exact instead of a .latin subfield; no title.words",
         _khabar_index_with(*variants.LEAN),
-        khabar_request,
+        lambda query, size: variants.latin_on_exact(khabar_request(query, size)),
+    ),
+    Config(
+        "khabar-lean-title-exact",
+        "khabar-lean with .exact on the title only (Latin-script words then match only titles)",
+        _khabar_index_with(*variants.LEAN, variants.without_subfield("exact", ("lead", "body"))),
+        lambda query, size: variants.latin_on_exact(khabar_request(query, size)),
     ),
     Config("khabar-b0.75", "shipped, BM25 b=0.75 (stock)", _khabar_index_bm25(0.75), khabar_request),
     Config("khabar-b0.9", "shipped, BM25 b=0.9", _khabar_index_bm25(0.9), khabar_request),

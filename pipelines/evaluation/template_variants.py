@@ -145,10 +145,42 @@ def apply(body: IndexBody, *changes: Any) -> IndexBody:
     return body
 
 
+def latin_into_exact(body: IndexBody) -> None:
+    """No ``.latin`` subfields: ``asciifolding`` in the ``.exact`` chain folds Latin accents there
+    (``Lavróv`` -> ``lavrov``; Arabic letters pass unchanged), and the query's Latin-script words
+    go to ``.exact`` (see :func:`latin_on_exact`)."""
+    without_subfield("latin")(body)
+    chain = _analysis(body)["analyzer"]["khabar_arabic_exact"]["filter"]
+    if "asciifolding" not in chain:
+        chain.insert(chain.index("lowercase") + 1, "asciifolding")
+    _analysis(body)["analyzer"].pop("khabar_latin", None)
+
+
+def latin_on_exact(request: dict[str, Any]) -> dict[str, Any]:
+    """The request for an index without ``.latin``: ``x.latin`` becomes ``x.exact``, or goes where
+    the same list already has ``x.exact``."""
+
+    def fields(names: list[str]) -> list[str]:
+        present = {f.split("^")[0] for f in names}
+        return [
+            f.replace(".latin", ".exact")
+            for f in names
+            if ".latin" not in f or f.split("^")[0].replace(".latin", ".exact") not in present
+        ]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("fields"), list):
+                node["fields"] = fields(node["fields"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(request)
+    return request
+
+
 #: The leanest template the quality goals allow (issue 15, goal 2; docs/search-quality.md).
-LEAN = (
-    capture_clitics,
-    without_subfield("latin"),
-    without_subfield("exact", ("lead", "body")),
-    without_subfield("words", ("title",)),
-)
+LEAN = (capture_clitics, latin_into_exact, without_subfield("words", ("title",)))
