@@ -57,17 +57,6 @@ def without_subfield(name: str) -> Callable[[], IndexBody]:
     return variant
 
 
-def without_multiplexers() -> IndexBody:
-    """One stem per word (the stock stemmer after the overrides); ``.words`` keeps the word whole."""
-    body = khabar_index()
-    filters = body["settings"]["analysis"]["filter"]
-    filters["khabar_arabic_stems"] = {"type": "stemmer", "language": "arabic"}
-    for name in ("khabar_arabic_words", "khabar_arabic_words_search"):
-        chain = body["settings"]["analysis"]["analyzer"][name]["filter"]
-        chain.remove("khabar_strip_clitics")
-    return body
-
-
 def without_offsets() -> IndexBody:
     body = khabar_index()
     for field in TEXT_FIELDS:
@@ -87,7 +76,7 @@ VARIANTS: dict[str, Callable[[], IndexBody]] = {
     "- offsets": without_offsets,
     "- .exact": without_subfield("exact"),
     "- .words": without_subfield("words"),
-    "- multiplexers": without_multiplexers,
+    "- clitic forms": changed(tv.one_form),
     "capture": changed(tv.capture_clitics),
     "capture - .latin": changed(tv.capture_clitics, tv.without_subfield("latin")),
     "lean": changed(*tv.LEAN),

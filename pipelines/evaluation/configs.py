@@ -173,16 +173,6 @@ def _khabar_index_without_subfields(*names: str) -> Callable[[], IndexBody]:
     return index_body
 
 
-def _khabar_index_one_stem() -> IndexBody:
-    """The shipped index without its multiplexers: one stem per word, ``.words`` as written."""
-    body = khabar_index()
-    analysis = body["settings"]["analysis"]
-    analysis["filter"]["khabar_arabic_stems"] = {"type": "stemmer", "language": "arabic"}
-    for name in ("khabar_arabic_words", "khabar_arabic_words_search"):
-        analysis["analyzer"][name]["filter"].remove("khabar_strip_clitics")
-    return body
-
-
 def _khabar_index_with(*changes: Callable[[IndexBody], None]) -> Callable[[], IndexBody]:
     """The shipped index with some of :mod:`~pipelines.evaluation.template_variants`' changes."""
     return lambda: variants.apply(khabar_index(), *changes)
@@ -255,8 +245,8 @@ EXPERIMENTS: dict[str, Config] = _by_name(
     ),
     Config(
         "khabar-one-stem",
-        "shipped query, index without the clitic multiplexers",
-        _khabar_index_one_stem,
+        "shipped query, index without the clitic forms (one stem per word, .words as written)",
+        _khabar_index_with(variants.one_form),
         khabar_request,
     ),
     Config(

@@ -118,6 +118,21 @@ def capture_clitics(body: IndexBody) -> None:
         filters.pop(name, None)
 
 
+def one_form(body: IndexBody) -> None:
+    """No clitic forms at all: one stem per word in the main fields, ``.words`` as written (either
+    chain: the multiplexers or the ``pattern_capture`` filters)."""
+    analysis = _analysis(body)
+    filters = analysis["filter"]
+    if "khabar_arabic_stems" in filters:  # the multiplexer chain: its stems branch alone
+        _replace_in_chains(body, "khabar_arabic_stems", ["khabar_stem_overrides", "arabic_stem"])
+    for name in ("khabar_arabic_stems", "khabar_strip_clitics", "khabar_stem_forms", "khabar_word_forms"):
+        for analyzer in analysis["analyzer"].values():
+            chain = analyzer.get("filter", [])
+            if name in chain:
+                chain.remove(name)
+        filters.pop(name, None)
+
+
 def without_subfield(name: str, fields: tuple[str, ...] = TEXT_FIELDS) -> Any:
     def change(body: IndexBody) -> None:
         for field in fields:
@@ -180,6 +195,32 @@ def latin_on_exact(request: dict[str, Any]) -> dict[str, Any]:
 
     walk(request)
     return request
+
+
+def template_v3(body: IndexBody) -> None:
+    """The template before issue 15 (version 3) from the one after: the multiplexers, ``.latin``
+    subfields (``icu_folding``) on every text field, ``title.words``, ``.exact`` without
+    ``asciifolding``. For the ablation's "before" row."""
+    multiplexer_clitics(body)
+    analysis = _analysis(body)
+    analysis["analyzer"]["khabar_latin"] = {
+        "type": "custom",
+        "char_filter": ["icu_normalizer"],
+        "tokenizer": "standard",
+        "filter": ["lowercase", "decimal_digit", "icu_folding"],
+    }
+    exact = analysis["analyzer"]["khabar_arabic_exact"]["filter"]
+    if "asciifolding" in exact:
+        exact.remove("asciifolding")
+    words = {
+        "type": "text",
+        "analyzer": "khabar_arabic_words",
+        "search_analyzer": "khabar_arabic_words_search",
+    }
+    for field in TEXT_FIELDS:
+        subfields = _fields(body)[field]["fields"]
+        subfields.setdefault("words", dict(words))
+        subfields["latin"] = {"type": "text", "analyzer": "khabar_latin"}
 
 
 #: The leanest template the quality goals allow (issue 15, goal 2; docs/search-quality.md).
