@@ -31,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from latency import TEXT_FIELDS, arabic_index, index_documents, khabar_index
+from latency import arabic_index, index_documents, khabar_index
 
 from pipelines.config import Settings
 from pipelines.elastic.client import es_client
@@ -43,28 +43,6 @@ from common import BENCH_DIR, CACHE_DIR, environment, write_result
 IndexBody = dict[str, Any]
 
 
-def _fields(body: IndexBody) -> dict[str, Any]:
-    return body["mappings"]["properties"]
-
-
-def without_subfield(name: str) -> Callable[[], IndexBody]:
-    def variant() -> IndexBody:
-        body = khabar_index()
-        for field in TEXT_FIELDS:
-            _fields(body)[field]["fields"].pop(name)
-        return body
-
-    return variant
-
-
-def without_offsets() -> IndexBody:
-    body = khabar_index()
-    for field in TEXT_FIELDS:
-        _fields(body)[field]["index_options"] = "positions"
-        _fields(body)[field]["fields"]["exact"]["index_options"] = "positions"
-    return body
-
-
 def changed(*changes: Callable[[IndexBody], None]) -> Callable[[], IndexBody]:
     return lambda: tv.apply(khabar_index(), *changes)
 
@@ -72,16 +50,17 @@ def changed(*changes: Callable[[IndexBody], None]) -> Callable[[], IndexBody]:
 VARIANTS: dict[str, Callable[[], IndexBody]] = {
     "arabic": arabic_index,
     "khabar": khabar_index,
-    "- .latin": without_subfield("latin"),
-    "- offsets": without_offsets,
-    "- .exact": without_subfield("exact"),
-    "- .words": without_subfield("words"),
+    # one change each from the shipped template (version 4)
+    "- .exact": changed(tv.without_subfield("exact")),
+    "- .words": changed(tv.without_subfield("words")),
+    "- offsets": changed(tv.positions_only()),
     "- clitic forms": changed(tv.one_form),
-    "capture": changed(tv.capture_clitics),
-    "capture - .latin": changed(tv.capture_clitics, tv.without_subfield("latin")),
-    "lean": changed(*tv.LEAN),
-    "lean, body positions": changed(*tv.LEAN, tv.positions_only(("body",))),
-    "lean, .exact title only": changed(*tv.LEAN, tv.without_subfield("exact", ("lead", "body"))),
+    "body positions": changed(tv.positions_only(("body",))),
+    ".exact title only": changed(tv.without_subfield("exact", ("lead", "body"))),
+    # version 3 (before issue 15) and the steps from it to version 4
+    "v3": changed(tv.template_v3),
+    "v3 + pattern_capture": changed(tv.template_v3, tv.capture_clitics),
+    "v3 + capture - .latin": changed(tv.template_v3, tv.capture_clitics, tv.without_subfield("latin")),
 }
 
 
