@@ -3,11 +3,13 @@
 
     python bench/search/template_ablation.py [--limit 30000] [--variant NAME ...]
 
-Variants (``VARIANTS``), each one change from the shipped template (``schemas/index-template.json``):
-no ``.exact``, no ``.words``, no ``.latin`` subfields; no multiplexers (one stem per word in the main
-field, the word as written in ``.words``); no offsets (``index_options: positions``, the highlighter
-then re-analyzes the text). What each costs in quality: ``khabar eval search --config
-khabar-no-latin-field`` (``-no-exact-field``, ``-one-stem``).
+Variants (``VARIANTS``; the changes are :mod:`pipelines.evaluation.template_variants`, shared with
+the quality harness): one change each from the shipped template (``schemas/index-template.json``,
+version 4): no ``.exact``, no ``.words`` subfields; no clitic forms (one stem per word, ``.words``
+as written); no offsets (``index_options: positions``: the highlighter then re-analyzes the text),
+or none on the body only; ``.exact`` on the title only. And version 3 (before issue 15: two
+multiplexers, ``.latin`` subfields, ``title.words``) with the steps from it to version 4. What each
+costs in quality: the ``khabar-*`` configurations of ``khabar eval search`` (docs/search-quality.md).
 The synonym filter (name aliases) is in the search analyzers only, so it costs nothing at index
 time; its cost is a reload or a reindex when the list changes (docs/indexer.md).
 
