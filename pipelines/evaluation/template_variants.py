@@ -12,8 +12,8 @@ from typing import Any
 IndexBody = dict[str, Any]
 TEXT_FIELDS = ("title", "lead", "body")
 
-# The three proclitic patterns of the template's ``pattern_replace`` filters, as capture groups:
-# the rest of the word (at least 3 letters) is the clitic-free form.
+# The three proclitic patterns of the template's ``pattern_capture`` filters (version 3's
+# ``pattern_replace`` ones as capture groups): the rest of the word, at least 3 letters.
 ARTICLE = "^(?:[\u0648\u0641]?[\u0628\u0643]?\u0627\u0644|[\u0648\u0641]?\u0644\u0644)(.{3,})"
 CONJUNCTION = "^[\u0648\u0641](.{3,})"
 CLITIC = "^[\u0648\u0641]?[\u0628\u0643\u0644](.{3,})"
@@ -38,7 +38,8 @@ def _replace_in_chains(body: IndexBody, old: str, new: list[str]) -> None:
 def multiplexer_clitics(body: IndexBody) -> None:
     """The chain before issue 15: two ``multiplexer`` filters (three ``pattern_replace`` branches
     each, the stem branches each re-running the override and the stemmer), then
-    ``remove_duplicates``. Same tokens as :func:`capture_clitics`, at about twice the indexing cost."""
+    ``remove_duplicates``. Same tokens as :func:`capture_clitics`, at a higher indexing cost
+    (docs/search-quality.md, "Template cost ablation")."""
     analysis = _analysis(body)
     filters = analysis["filter"]
     filters.update(
