@@ -58,6 +58,7 @@ VARIANTS: dict[str, Callable[[], IndexBody]] = {
     "- offsets": changed(tv.positions_only()),
     "- clitic forms": changed(tv.one_form),
     "body positions": changed(tv.positions_only(("body",))),
+    "icu token filter": changed(tv.icu_token_filter),
     ".exact title only": changed(tv.without_subfield("exact", ("lead", "body"))),
     # version 3 (before issue 15) and the steps from it to version 4
     "v3": changed(tv.template_v3),

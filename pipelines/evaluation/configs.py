@@ -267,6 +267,12 @@ EXPERIMENTS: dict[str, Config] = _by_name(
         _khabar_index_with(*variants.LEAN, variants.without_subfield("exact", ("lead", "body"))),
         lambda query, size: variants.latin_on_exact(khabar_request(query, size)),
     ),
+    Config(
+        "khabar-icu-token",
+        "shipped, the icu_normalizer as a token filter instead of a char filter",
+        _khabar_index_with(variants.icu_token_filter),
+        khabar_request,
+    ),
     Config("khabar-b0.75", "shipped, BM25 b=0.75 (stock)", _khabar_index_bm25(0.75), khabar_request),
     Config("khabar-b0.9", "shipped, BM25 b=0.9", _khabar_index_bm25(0.9), khabar_request),
 )

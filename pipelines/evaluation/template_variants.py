@@ -198,6 +198,17 @@ def latin_on_exact(request: dict[str, Any]) -> dict[str, Any]:
     return request
 
 
+def icu_token_filter(body: IndexBody) -> None:
+    """The ``icu_normalizer`` (NFKC + case folding) as the first token filter instead of the first
+    char filter: the tokenizer then sees the text before normalization, and tokens that are
+    already normalized are passed through without the char filter's offset bookkeeping."""
+    for analyzer in _analysis(body)["analyzer"].values():
+        chars = analyzer.get("char_filter", [])
+        if chars and chars[0] == "icu_normalizer":
+            analyzer["char_filter"] = chars[1:]
+            analyzer["filter"] = ["icu_normalizer", *analyzer["filter"]]
+
+
 def template_v3(body: IndexBody) -> None:
     """The template before issue 15 (version 3) from the one after: the multiplexers, ``.latin``
     subfields (``icu_folding``) on every text field, ``title.words``, ``.exact`` without
