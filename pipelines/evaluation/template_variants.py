@@ -198,23 +198,38 @@ def latin_on_exact(request: dict[str, Any]) -> dict[str, Any]:
     return request
 
 
+#: Hamza carriers written as a letter + combining hamza (U+0654): the char filter folds them like the
+#: precomposed ؤ/ئ, since the ``icu_normalizer`` that would compose them now runs after it.
+DECOMPOSED_HAMZA = ["\\u0648\\u0654=>\\u0648", "\\u064A\\u0654=>\\u064A"]
+
+
 def icu_token_filter(body: IndexBody) -> None:
     """The ``icu_normalizer`` (NFKC + case folding) as the first token filter instead of the first
     char filter: the tokenizer then sees the text before normalization, and tokens that are
     already normalized are passed through without the char filter's offset bookkeeping."""
-    for analyzer in _analysis(body)["analyzer"].values():
+    analysis = _analysis(body)
+    for analyzer in analysis["analyzer"].values():
         chars = analyzer.get("char_filter", [])
         if chars and chars[0] == "icu_normalizer":
             analyzer["char_filter"] = chars[1:]
             analyzer["filter"] = ["icu_normalizer", *analyzer["filter"]]
+    mappings = analysis["char_filter"]["khabar_arabic_chars"]["mappings"]
+    mappings.extend(rule for rule in DECOMPOSED_HAMZA if rule not in mappings)
 
 
 def template_v3(body: IndexBody) -> None:
-    """The template before issue 15 (version 3) from the one after: the multiplexers, ``.latin``
-    subfields (``icu_folding``) on every text field, ``title.words``, ``.exact`` without
-    ``asciifolding``. For the ablation's "before" row."""
+    """The template before issue 15 (version 3) from the one after: the multiplexers, the
+    ``icu_normalizer`` as a char filter, ``.latin`` subfields (``icu_folding``) on every text
+    field, ``title.words``, ``.exact`` without ``asciifolding``. For the ablation's "before" row."""
     multiplexer_clitics(body)
     analysis = _analysis(body)
+    for analyzer in analysis["analyzer"].values():
+        chain = analyzer.get("filter", [])
+        if chain and chain[0] == "icu_normalizer":
+            analyzer["filter"] = chain[1:]
+            analyzer["char_filter"] = ["icu_normalizer", *analyzer.get("char_filter", [])]
+    mappings = analysis["char_filter"]["khabar_arabic_chars"]["mappings"]
+    mappings[:] = [rule for rule in mappings if rule not in DECOMPOSED_HAMZA]
     analysis["analyzer"]["khabar_latin"] = {
         "type": "custom",
         "char_filter": ["icu_normalizer"],
