@@ -3,11 +3,13 @@
 
     python bench/search/template_ablation.py [--limit 30000] [--variant NAME ...]
 
-Variants (``VARIANTS``), each one change from the shipped template (``schemas/index-template.json``):
-no ``.exact``, no ``.words``, no ``.latin`` subfields; no multiplexers (one stem per word in the main
-field, the word as written in ``.words``); no offsets (``index_options: positions``, the highlighter
-then re-analyzes the text). What each costs in quality: ``khabar eval search --config
-khabar-no-latin-field`` (``-no-exact-field``, ``-one-stem``).
+Variants (``VARIANTS``; the changes are :mod:`pipelines.evaluation.template_variants`, shared with
+the quality harness): one change each from the shipped template (``schemas/index-template.json``,
+version 4): no ``.exact``, no ``.words`` subfields; no clitic forms (one stem per word, ``.words``
+as written); no offsets (``index_options: positions``: the highlighter then re-analyzes the text),
+or none on the body only; ``.exact`` on the title only. And version 3 (before issue 15: two
+multiplexers, ``.latin`` subfields, ``title.words``) with the steps from it to version 4. What each
+costs in quality: the ``khabar-*`` configurations of ``khabar eval search`` (docs/search-quality.md).
 The synonym filter (name aliases) is in the search analyzers only, so it costs nothing at index
 time; its cost is a reload or a reindex when the list changes (docs/indexer.md).
 
@@ -31,10 +33,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from latency import TEXT_FIELDS, arabic_index, index_documents, khabar_index
+from latency import arabic_index, index_documents, khabar_index
 
 from pipelines.config import Settings
 from pipelines.elastic.client import es_client
+from pipelines.evaluation import template_variants as tv
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/common.py
 from common import BENCH_DIR, CACHE_DIR, environment, run, write_result
@@ -42,47 +45,25 @@ from common import BENCH_DIR, CACHE_DIR, environment, run, write_result
 IndexBody = dict[str, Any]
 
 
-def _fields(body: IndexBody) -> dict[str, Any]:
-    return body["mappings"]["properties"]
-
-
-def without_subfield(name: str) -> Callable[[], IndexBody]:
-    def variant() -> IndexBody:
-        body = khabar_index()
-        for field in TEXT_FIELDS:
-            _fields(body)[field]["fields"].pop(name)
-        return body
-
-    return variant
-
-
-def without_multiplexers() -> IndexBody:
-    """One stem per word (the stock stemmer after the overrides); ``.words`` keeps the word whole."""
-    body = khabar_index()
-    filters = body["settings"]["analysis"]["filter"]
-    filters["khabar_arabic_stems"] = {"type": "stemmer", "language": "arabic"}
-    for name in ("khabar_arabic_words", "khabar_arabic_words_search"):
-        chain = body["settings"]["analysis"]["analyzer"][name]["filter"]
-        chain.remove("khabar_strip_clitics")
-    return body
-
-
-def without_offsets() -> IndexBody:
-    body = khabar_index()
-    for field in TEXT_FIELDS:
-        _fields(body)[field]["index_options"] = "positions"
-        _fields(body)[field]["fields"]["exact"]["index_options"] = "positions"
-    return body
+def changed(*changes: Callable[[IndexBody], None]) -> Callable[[], IndexBody]:
+    return lambda: tv.apply(khabar_index(), *changes)
 
 
 VARIANTS: dict[str, Callable[[], IndexBody]] = {
     "arabic": arabic_index,
     "khabar": khabar_index,
-    "- .latin": without_subfield("latin"),
-    "- offsets": without_offsets,
-    "- .exact": without_subfield("exact"),
-    "- .words": without_subfield("words"),
-    "- multiplexers": without_multiplexers,
+    # one change each from the shipped template (version 4)
+    "- .exact": changed(tv.without_subfield("exact")),
+    "- .words": changed(tv.without_subfield("words")),
+    "- offsets": changed(tv.positions_only()),
+    "- clitic forms": changed(tv.one_form),
+    "body positions": changed(tv.positions_only(("body",))),
+    "icu token filter": changed(tv.icu_token_filter),
+    ".exact title only": changed(tv.without_subfield("exact", ("lead", "body"))),
+    # version 3 (before issue 15) and the steps from it to version 4
+    "v3": changed(tv.template_v3),
+    "v3 + pattern_capture": changed(tv.template_v3, tv.capture_clitics),
+    "v3 + capture - .latin": changed(tv.template_v3, tv.capture_clitics, tv.without_subfield("latin")),
 }
 
 
@@ -124,7 +105,7 @@ def main() -> None:
                 es.indices.delete(index=index, ignore_unavailable=True)
             runs[name].append(row | {"load": load})
             print(
-                f"  {name:16} {row['seconds']:7.1f} s {row['store_mib']:7.1f} MiB (load {load})", flush=True
+                f"  {name:22} {row['seconds']:7.1f} s {row['store_mib']:7.1f} MiB (load {load})", flush=True
             )
     rows = {name: sorted(r, key=lambda x: x["seconds"])[len(r) // 2] for name, r in runs.items()}
     peer = rows.get("arabic")
@@ -147,11 +128,11 @@ def main() -> None:
         },
     )
     print(
-        f"\n{'variant':16} {'seconds':>8} {'docs/s':>7} {'MiB':>7} {'time/arabic':>11} {'disk/arabic':>11} {'load':>5}"
+        f"\n{'variant':22} {'seconds':>8} {'docs/s':>7} {'MiB':>7} {'time/arabic':>11} {'disk/arabic':>11} {'load':>5}"
     )
     for name, row in rows.items():
         print(
-            f"{name:16} {row['seconds']:>8.1f} {row['docs_per_second']:>7.0f} {row['store_mib']:>7.1f} "
+            f"{name:22} {row['seconds']:>8.1f} {row['docs_per_second']:>7.0f} {row['store_mib']:>7.1f} "
             f"{row.get('time_vs_arabic', 0):>11.2f} {row.get('disk_vs_arabic', 0):>11.2f} {row['load']:>5.1f}"
         )
     print(f"\nresults: {args.out}")

@@ -235,10 +235,10 @@ def synonym_rules() -> list[str]:
 
     One way, Latin to Arabic, and to the name news uses (the first Arabic form: ``السعودية``, not
     ``المملكة العربية السعودية``; ``الولايات المتحدة``), plus other spellings only when all are single
-    words (``سوريا, سورية``): the stemming multiplexer after the synonym filter stacks variants on
-    each token, which garbles the positions of a graph whose paths differ in length, and a phrase
+    words (``سوريا, سورية``): the clitic forms after the synonym filter stack variants on each
+    token, which garbles the positions of a graph whose paths differ in length, and a phrase
     built from a garbled graph matches nothing. Latin-script text is still found through the
-    ``.latin`` subfields.
+    ``.exact`` subfields (no aliases there).
     """
     rules = set()
     for latin, arabic in alias_sets():

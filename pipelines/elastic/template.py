@@ -7,23 +7,29 @@ at them and marks one as the write index. Searches go to the alias; a reindex bu
 
 Analysis (why each step, measured with ``khabar eval search``, docs/search-quality.md):
 
-- char filters ``icu_normalizer`` (NFKC + case folding; also drops default-ignorable marks such as
-  LRM/RLM/ZWNJ) and a ``mapping`` for what Lucene's Arabic normalizer leaves: tatweel, bidi marks,
-  alef wasla/superscript alef, hamza carriers ؤ/ئ, Persian keheh/yeh. Same folding as
-  :func:`pipelines.normalize.arabic.normalize_text`, so enrichment and search agree.
+- a ``mapping`` char filter for what Lucene's Arabic normalizer leaves: tatweel, bidi marks,
+  alef wasla/superscript alef, hamza carriers ؤ/ئ (also written as و/ي + combining hamza),
+  Persian keheh/yeh; then, first after the tokenizer, the ``icu_normalizer`` token filter (NFKC +
+  case folding; also drops default-ignorable marks). Same folding as
+  :func:`pipelines.normalize.arabic.normalize_text`, so enrichment and search agree. Until version
+  3 the ICU normalizer was the first char filter: the same tokens (tested on ANT articles), but a
+  char filter normalizes the whole text with offset bookkeeping, where the token filter skips the
+  tokens that are already normalized (most of them): about 15 % of the indexing time.
 - the stock ``arabic`` chain: ``lowercase``, ``decimal_digit`` (٢٠٢٥ -> 2025), ``stop`` (_arabic_,
   before and after normalization, so hamza-less spellings of stop words go too),
   ``arabic_normalization`` (alef variants, ى, ة, harakat), then the light stemmer ``arabic_stem``.
 - clitics: ``arabic_stem`` strips ال/وال/بال/كال/فال/لل and a lone و, not the prepositions ب/ل/ك
-  (``بسوريا``, ``لسوريا``). A ``multiplexer`` adds two more stems at the same position: after
-  stripping a leading و/ف, and after stripping [و/ف]+ب/ك/ل. The plain stem is always kept, so a
-  word that merely starts with ب (``بريطانيا``) still matches itself; the price is an extra variant
-  (``بريطانيا`` also indexes ``ريطانيا``), which is why a ``keyword_marker`` guard is not used:
-  ``pattern_replace`` ignores the keyword attribute, and the kept plain stem makes a guard
-  unnecessary. ``remove_duplicates`` drops identical variants.
-- ``stemmer_override`` (in each branch, before the stemmer): ``سورية`` -> ``سوريا``. Syrian media
-  spell the country with teh marbuta; the stemmer would cut it to ``سوري`` ("Syrian"), so the two
-  spellings of the country would never meet.
+  (``بسوريا``, ``لسوريا``). ``khabar_stem_forms`` (``pattern_capture``, original kept) adds two
+  more forms at the same position, each then stemmed: the word without a leading و/ف, and without
+  [و/ف]+ب/ك/ل (at least 3 letters left). The plain word is always kept, so a word that merely
+  starts with ب (``بريطانيا``) still matches itself; the price is an extra variant (``بريطانيا``
+  also indexes ``ريطانيا``). ``remove_duplicates`` drops identical variants. One regex pass per
+  token: until template version 3 two ``multiplexer`` filters made the same tokens with three
+  ``pattern_replace`` branches each, every branch re-running the override and the stemmer, at
+  about twice the indexing time (docs/search-quality.md, "Template cost ablation").
+- ``stemmer_override`` (before the stemmer): ``سورية`` -> ``سوريا``. Syrian media spell the country
+  with teh marbuta; the stemmer would cut it to ``سوري`` ("Syrian"), so the two spellings of the
+  country would never meet.
 - ``khabar_question_stop`` (after normalization): interrogatives the ``_arabic_`` list lacks
   (``متى``, ``كيف``, ``لماذا``, ``كم``, ``هل``, joined ``ماهو``/``ماهي``) and a lone ``ال``; a question
   otherwise matches news that merely asks the same kind of question.
@@ -34,13 +40,17 @@ Analysis (why each step, measured with ``khabar eval search``, docs/search-quali
   news articles that mention a question's subject in passing outrank the short text that answers
   it; b=1 was worth ~4 points of nDCG@10 on the question task (b=0.9 gains a point on known-item
   search and loses two on questions).
-- ``.words`` subfields (``khabar_arabic_words``): normalized words without their proclitics, not
-  stemmed. A ``multiplexer`` (original kept) adds the word without ال/وال/بال/كال/لل, without
-  و/ف, and without [و/ف]+ب/ك/ل; ``stemmer_override`` then maps ``سورية`` to ``سوريا``. ``بسوريا``,
-  ``وسوريا`` and ``سوريا`` meet, while ``سوري`` (Syrian) and ``سوريا`` stay apart, which the light
-  stemmer does not do. The search analyzer adds the name aliases. Scored highest by the query.
-- ``.exact`` subfields (normalized, not stemmed, stop words kept) for exact-form boosts and phrases;
-  ``.latin`` subfields (``icu_folding``) so ``Lavrov``, ``lavrov`` and ``Lavróv`` match.
+- ``.words`` subfields of lead and body (``khabar_arabic_words``): normalized words without their
+  proclitics, not stemmed. ``khabar_word_forms`` (``pattern_capture``, original kept) adds the word
+  without ال/وال/بال/كال/لل, without و/ف, and without [و/ف]+ب/ك/ل; ``stemmer_override`` then maps
+  ``سورية`` to ``سوريا``. ``بسوريا``, ``وسوريا`` and ``سوريا`` meet, while ``سوري`` (Syrian) and
+  ``سوريا`` stay apart, which the light stemmer does not do. The search analyzer adds the name aliases. Scored highest by the query.
+  The title has no ``.words``: the query scores the title on its stems and ``title.exact``.
+- ``.exact`` subfields (normalized, not stemmed, stop words kept) for exact-form boosts and phrases,
+  and for Latin-script words: ``asciifolding`` so ``Lavrov``, ``lavrov`` and ``Lavróv`` match (it
+  leaves Arabic letters alone), and no name aliases, so a Latin name finds Latin-script text there
+  while the analyzed fields turn it into its Arabic spelling. Until version 3 a fourth copy of
+  every text field (``.latin``, ``icu_folding``) did this; the evaluation found it worth nothing.
 - ``index_options: offsets`` on the text fields: the unified highlighter uses the postings.
 
 Mappings are ``dynamic: strict``: :func:`pipelines.indexer.enrich.to_document` chooses every field,

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipelines.elastic.template import load_template
+from pipelines.evaluation import template_variants as variants
 from pipelines.search.query import SearchQuery, build_request
 
 IndexBody = dict[str, Any]
@@ -172,14 +173,9 @@ def _khabar_index_without_subfields(*names: str) -> Callable[[], IndexBody]:
     return index_body
 
 
-def _khabar_index_one_stem() -> IndexBody:
-    """The shipped index without its multiplexers: one stem per word, ``.words`` as written."""
-    body = khabar_index()
-    analysis = body["settings"]["analysis"]
-    analysis["filter"]["khabar_arabic_stems"] = {"type": "stemmer", "language": "arabic"}
-    for name in ("khabar_arabic_words", "khabar_arabic_words_search"):
-        analysis["analyzer"][name]["filter"].remove("khabar_strip_clitics")
-    return body
+def _khabar_index_with(*changes: Callable[[IndexBody], None]) -> Callable[[], IndexBody]:
+    """The shipped index with some of :mod:`~pipelines.evaluation.template_variants`' changes."""
+    return lambda: variants.apply(khabar_index(), *changes)
 
 
 #: Diagnostics and ideas: run only when named with ``--config``. The ``khabar-`` ones change one
@@ -249,8 +245,32 @@ EXPERIMENTS: dict[str, Config] = _by_name(
     ),
     Config(
         "khabar-one-stem",
-        "shipped query, index without the clitic multiplexers",
-        _khabar_index_one_stem,
+        "shipped query, index without the clitic forms (one stem per word, .words as written)",
+        _khabar_index_with(variants.one_form),
+        khabar_request,
+    ),
+    Config(
+        "khabar-capture",
+        "shipped query, clitic forms by one pattern_capture pass instead of the multiplexers",
+        _khabar_index_with(variants.capture_clitics),
+        khabar_request,
+    ),
+    Config(
+        "khabar-lean",
+        "pattern_capture; Latin accents folded in .exact instead of a .latin subfield; no title.words",
+        _khabar_index_with(*variants.LEAN),
+        lambda query, size: variants.latin_on_exact(khabar_request(query, size)),
+    ),
+    Config(
+        "khabar-lean-title-exact",
+        "khabar-lean with .exact on the title only (Latin-script words then match only titles)",
+        _khabar_index_with(*variants.LEAN, variants.without_subfield("exact", ("lead", "body"))),
+        lambda query, size: variants.latin_on_exact(khabar_request(query, size)),
+    ),
+    Config(
+        "khabar-icu-token",
+        "shipped, the icu_normalizer as a token filter instead of a char filter",
+        _khabar_index_with(variants.icu_token_filter),
         khabar_request,
     ),
     Config("khabar-b0.75", "shipped, BM25 b=0.75 (stock)", _khabar_index_bm25(0.75), khabar_request),

@@ -53,6 +53,7 @@ REQUIRED = {
     '"type":"keyword_marker"',
     '"type":"stemmer_override"',
     '"type":"pattern_replace"',
+    '"type":"pattern_capture"',
     '"type":"mapping"',
     '"type":"multiplexer"',
     '"type":"edge_ngram"',

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pipelines.config import Settings
 from pipelines.elastic import aliases
 from pipelines.elastic.template import first_index_name, load_template, next_index_name, template_body
@@ -9,7 +11,7 @@ from pipelines.elastic.template import first_index_name, load_template, next_ind
 # What a stock Elasticsearch 9 with analysis-icu has (and the local node registers under the same names).
 STOCK_FILTERS = {
     "lowercase", "decimal_digit", "stop", "arabic_normalization", "arabic_stem", "keyword_marker",
-    "stemmer_override", "pattern_replace", "multiplexer", "remove_duplicates", "unique", "edge_ngram",
+    "stemmer_override", "pattern_replace", "pattern_capture", "multiplexer", "remove_duplicates", "unique", "edge_ngram",
     "asciifolding", "snowball", "stemmer", "icu_normalizer", "icu_folding", "synonym_graph",
 }  # fmt: skip
 STOCK_CHAR_FILTERS = {"mapping", "pattern_replace", "icu_normalizer"}
@@ -27,8 +29,6 @@ def test_only_stock_analysis_components() -> None:
         assert analyzer["tokenizer"] in STOCK_TOKENIZERS
         assert set(analyzer["filter"]) <= STOCK_FILTERS | set(custom_filters)
         assert set(analyzer["char_filter"]) <= STOCK_CHAR_FILTERS | set(custom_chars)
-    for branch in custom_filters["khabar_arabic_stems"]["filters"]:
-        assert {name.strip() for name in branch.split(",")} <= STOCK_FILTERS | set(custom_filters)
 
 
 def test_mapping_is_strict_and_uses_core_types() -> None:
@@ -41,7 +41,26 @@ def test_mapping_is_strict_and_uses_core_types() -> None:
         assert properties[field]["analyzer"] == "khabar_arabic"
         assert properties[field]["search_analyzer"] == "khabar_arabic_search"
         assert properties[field]["index_options"] == "offsets"  # highlighting from postings
-        assert set(properties[field]["fields"]) == {"exact", "words", "latin"}
+    # .words where the query scores it (lead and body as one text); .exact everywhere: the exact
+    # form, phrases, and Latin-script words. No .latin: it was worth nothing (docs/search-quality.md)
+    assert set(properties["title"]["fields"]) == {"exact"}
+    assert set(properties["lead"]["fields"]) == set(properties["body"]["fields"]) == {"exact", "words"}
+
+
+def test_clitic_forms_take_one_pattern_pass() -> None:
+    # one pattern_capture per chain, original kept; the multiplexers (three branches each) cost
+    # twice the indexing time for the same tokens (tests/integration/test_template_analysis.py)
+    analysis = load_template()["template"]["settings"]["analysis"]
+    filters = analysis["filter"]
+    assert "multiplexer" not in {f["type"] for f in filters.values()}
+    for name in ("khabar_stem_forms", "khabar_word_forms"):
+        assert filters[name]["type"] == "pattern_capture" and filters[name]["preserve_original"] is True
+        for pattern in filters[name]["patterns"]:
+            assert re.compile(pattern).groups == 1  # one capture: the word without its proclitics
+    stems = analysis["analyzer"]["khabar_arabic"]["filter"]
+    assert stems[stems.index("khabar_stem_forms") :] == [
+        "khabar_stem_forms", "khabar_stem_overrides", "arabic_stem", "remove_duplicates"
+    ]  # fmt: skip
 
 
 def test_template_follows_the_alias() -> None:
@@ -83,3 +102,14 @@ def test_length_normalization_is_full() -> None:
     # answers (docs/search-quality.md)
     similarity = load_template()["template"]["settings"]["index"]["similarity"]["default"]
     assert similarity == {"type": "BM25", "k1": 1.2, "b": 1.0}
+
+
+def test_icu_normalizer_runs_on_tokens() -> None:
+    # as a token filter it skips tokens already normalized; as the first char filter it cost ~15 %
+    # of the indexing time for the same tokens (tests/integration/test_template_analysis.py)
+    analysis = load_template()["template"]["settings"]["analysis"]
+    mappings = analysis["char_filter"]["khabar_arabic_chars"]["mappings"]
+    assert "\\u0648\\u0654=>\\u0648" in mappings  # و + combining hamza: the normalizer would make ؤ
+    for name, analyzer in analysis["analyzer"].items():
+        assert analyzer["char_filter"] == ["khabar_arabic_chars"], name
+        assert analyzer["filter"][0] == "icu_normalizer", name

@@ -26,6 +26,7 @@ import org.apache.lucene.analysis.miscellaneous.SetKeywordMarkerFilter;
 import org.apache.lucene.analysis.miscellaneous.StemmerOverrideFilter;
 import org.apache.lucene.analysis.ngram.EdgeNGramTokenFilter;
 import org.apache.lucene.analysis.pattern.PatternReplaceCharFilter;
+import org.apache.lucene.analysis.pattern.PatternCaptureGroupTokenFilter;
 import org.apache.lucene.analysis.pattern.PatternReplaceFilter;
 import org.apache.lucene.analysis.snowball.SnowballFilter;
 import org.apache.lucene.analysis.standard.StandardTokenizer;
@@ -112,6 +113,14 @@ public final class LuceneTokens {
             "standard+pattern_replace_tatweel",
             "\"tokenizer\":\"standard\",\"filter\":[{\"type\":\"pattern_replace\",\"pattern\":\"\\u0640\",\"replacement\":\"\"}]",
             ts -> new PatternReplaceFilter(ts, Pattern.compile("\u0640"), "", true)
+        ),
+        chain(
+            "standard+pattern_capture_clitics",
+            "\"tokenizer\":\"standard\",\"filter\":[{\"type\":\"pattern_capture\",\"preserve_original\":true,"
+                + "\"patterns\":[\"^[\\u0648\\u0641](.{3,})\",\"^[\\u0648\\u0641]?[\\u0628\\u0643\\u0644](.{3,})\"]}]",
+            ts -> new PatternCaptureGroupTokenFilter(
+                ts, true, Pattern.compile("^[\u0648\u0641](.{3,})"), Pattern.compile("^[\u0648\u0641]?[\u0628\u0643\u0644](.{3,})")
+            )
         ),
         chain(
             "standard+keyword_marker+arabic_stem",
