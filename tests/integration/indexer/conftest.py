@@ -32,6 +32,7 @@ class IndexerEnv:
     es: Elasticsearch
     logs: Path
     procs: list[subprocess.Popen] = field(default_factory=list)
+    log_files: dict[int, Path] = field(default_factory=dict)  # pid -> its JSON log
 
     # -- Kafka ----------------------------------------------------------------------------------
     def publish(self, articles: Iterable[Article]) -> None:
@@ -111,9 +112,23 @@ class IndexerEnv:
 
     def start(self, *args: str, name: str = "indexer") -> subprocess.Popen:
         """``python -m pipelines.indexer run ...`` (JSON logs to a file, summary JSON on stdout)."""
-        proc = start_indexer_process(self.settings, self.logs / f"{name}-{len(self.procs)}.log", *args)
+        log_file = self.logs / f"{name}-{len(self.procs)}.log"
+        proc = start_indexer_process(self.settings, log_file, *args)
         self.procs.append(proc)
+        self.log_files[proc.pid] = log_file
         return proc
+
+    def assigned(self, proc: subprocess.Popen) -> set[str]:
+        """The partitions a running indexer process owns now, from its last "partitions assigned"
+        log line (empty before it joined the group)."""
+        assert proc.poll() is None, f"indexer exited {proc.returncode}; see {self.logs}"
+        log_file = self.log_files[proc.pid]
+        partitions: set[str] = set()
+        for line in log_file.read_text().splitlines() if log_file.exists() else ():
+            record = json.loads(line) if line.startswith("{") else {}
+            if record.get("msg") == "partitions assigned":
+                partitions = set(record.get("partitions") or ())
+        return partitions
 
     def finish(self, proc: subprocess.Popen, timeout: float = 180) -> dict[str, Any]:
         """Wait for a run to end by itself; its exit code must be 0; returns its summary."""

@@ -128,17 +128,30 @@ def test_poison_messages_go_to_the_dlq_with_their_reason_and_the_rest_is_indexed
 def test_two_processes_in_one_group_split_partitions_and_index_everything_once(indexer_env) -> None:
     env = indexer_env
     articles = [short_article(i, "two-procs") for i in range(1200)]
+    first = env.start(name="a")
+    second = env.start(name="b")
+    # Publish only once the group has settled on both: a fast first process could otherwise
+    # index everything before the second one joins, and the split would go untested.
+    env.wait_for(lambda: _split_between(env, [first, second]), 120, "both processes to own partitions")
     env.publish(articles)
-    first = env.start("--until-caught-up", name="a")
-    second = env.start("--until-caught-up", name="b")
+    env.wait_for(lambda: env.lag() == 0, 180, "the group to index everything")
+    for proc in (first, second):
+        proc.send_signal(signal.SIGTERM)
     summaries = [env.finish(first), env.finish(second)]
 
-    assert all(s["exit_reason"] == "caught_up" for s in summaries)
-    assert all(s["indexed"] > 0 for s in summaries), "both processes should have owned partitions"
+    assert all(s["exit_reason"] == "stopped" for s in summaries)
+    assert all(s["indexed"] > 0 for s in summaries), "both processes should have indexed some"
     # A document is written once: a re-delivery after a rebalance is a version conflict, not a write.
     assert sum(s["indexed"] for s in summaries) == 1200
     assert set(env.documents()) == {a.article_id for a in articles}
     assert env.lag() == 0
+
+
+def _split_between(env, procs: list) -> bool:
+    """Each process owns some partitions, and together they own every one exactly once."""
+    owned = [env.assigned(proc) for proc in procs]
+    every = {f"{env.settings.topic_articles}/{p}" for p in range(env.settings.articles_partitions)}
+    return all(owned) and set.union(*owned) == every and sum(map(len, owned)) == len(every)
 
 
 def test_replays_and_an_older_version_after_a_newer_one_leave_the_document_unchanged(indexer_env) -> None:
