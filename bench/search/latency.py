@@ -108,19 +108,28 @@ def index_documents(
 ) -> dict[str, Any]:
     es.indices.create(index=name, **body)
     actions = ({"_index": name, "_id": d["article_id"], "_source": d} for d in docs)
+    cpu_before = node_cpu_seconds(es)
     t0 = time.perf_counter()
     ok, errors, bulk_seconds = bulk_load(es, actions, settings)
     if errors:
         print(f"  warning: {errors} documents refused by {name}", flush=True)
     es.indices.refresh(index=name)
     seconds = time.perf_counter() - t0
-    stats = es.indices.stats(index=name, metric="store,segments,docs")["indices"][name]["primaries"]
+    # The node's own CPU seconds: what the template costs Elasticsearch, apart from the client
+    # building the requests and from whatever else the shared cores run at the time.
+    cpu_seconds = node_cpu_seconds(es) - cpu_before
+    stats = es.indices.stats(index=name, metric="store,segments,docs,indexing,merge")["indices"][name][
+        "primaries"
+    ]
     size = stats["store"]["size_in_bytes"]
     return {
         "docs": stats["docs"]["count"],
         "bulk_errors": errors,
         "seconds": round(seconds, 2),
         "bulk_seconds": round(bulk_seconds, 2),
+        "es_cpu_seconds": round(cpu_seconds, 2),
+        "index_seconds": round(stats["indexing"]["index_time_in_millis"] / 1000, 2),
+        "merge_seconds": round(stats["merges"]["total_time_in_millis"] / 1000, 2),
         "docs_per_second": round(ok / seconds, 1),
         "ms_per_doc": round(1000 * seconds / max(1, ok), 3),
         "store_bytes": size,
@@ -128,6 +137,12 @@ def index_documents(
         "bytes_per_doc": round(size / max(1, ok)),
         "segments": stats["segments"]["count"],
     }
+
+
+def node_cpu_seconds(es: Elasticsearch) -> float:
+    """CPU seconds the Elasticsearch process(es) behind ``es`` have used so far (all nodes)."""
+    nodes = es.nodes.stats(metric="process")["nodes"].values()
+    return sum(node["process"]["cpu"]["total_in_millis"] for node in nodes) / 1000
 
 
 # --- queries -----------------------------------------------------------------------------------
