@@ -178,6 +178,26 @@ def _khabar_index_with(*changes: Callable[[IndexBody], None]) -> Callable[[], In
     return lambda: variants.apply(khabar_index(), *changes)
 
 
+def _exact_on_title(request: Request) -> Request:
+    """The request for an index with ``.exact`` on the title only: no clause reads the others."""
+    should = []
+    for clause in _should(request):
+        text = str(clause)
+        if "lead.exact" in text or "body.exact" in text:
+            kind = next(iter(clause))
+            fields = clause[kind].get("fields")
+            if not fields:
+                continue  # a one-field clause on body.exact
+            clause[kind]["fields"] = [f for f in fields if not f.startswith(("lead.exact", "body.exact"))]
+        should.append(clause)
+    request["query"]["bool"]["should"] = should
+    for clause in request["query"]["bool"]["filter"]:
+        sqs = clause.get("simple_query_string")
+        if sqs:
+            sqs["fields"] = [f for f in sqs["fields"] if not f.startswith(("lead.exact", "body.exact"))]
+    return request
+
+
 #: Diagnostics and ideas: run only when named with ``--config``. The ``khabar-`` ones change one
 #: thing in what ships (the ablation table of docs/search-quality.md).
 EXPERIMENTS: dict[str, Config] = _by_name(
@@ -272,6 +292,18 @@ EXPERIMENTS: dict[str, Config] = _by_name(
         "shipped, the icu_normalizer as a token filter instead of a char filter",
         _khabar_index_with(variants.icu_token_filter),
         khabar_request,
+    ),
+    Config(
+        "khabar-fold",
+        "the .words forms in the stemmed fields (keyword_repeat), the .words clause on them",
+        _khabar_index_with(variants.fold_words),
+        lambda query, size: variants.words_on_main(khabar_request(query, size)),
+    ),
+    Config(
+        "khabar-fold-title-exact",
+        "khabar-fold with .exact on the title only",
+        _khabar_index_with(variants.fold_words, variants.without_subfield("exact", ("lead", "body"))),
+        lambda query, size: variants.words_on_main(_exact_on_title(khabar_request(query, size))),
     ),
     Config("khabar-b0.75", "shipped, BM25 b=0.75 (stock)", _khabar_index_bm25(0.75), khabar_request),
     Config("khabar-b0.9", "shipped, BM25 b=0.9", _khabar_index_bm25(0.9), khabar_request),

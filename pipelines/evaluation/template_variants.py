@@ -155,6 +155,52 @@ def positions_only(fields: tuple[str, ...] = TEXT_FIELDS) -> Any:
     return change
 
 
+def subfield_postings(name: str, option: str, fields: tuple[str, ...] = TEXT_FIELDS) -> Any:
+    """``index_options`` of one subfield: what its postings keep (``docs``, ``freqs``,
+    ``positions``, ``offsets``). No change to any score when no query needs what is dropped."""
+
+    def change(body: IndexBody) -> None:
+        for field in fields:
+            sub = _fields(body)[field].get("fields", {}).get(name)
+            if sub is not None:
+                sub["index_options"] = option
+
+    return change
+
+
+def without_filter(name: str) -> Any:
+    """A char or token filter taken out of every chain (to see what it costs; changes the tokens)."""
+
+    def change(body: IndexBody) -> None:
+        for analyzer in _analysis(body)["analyzer"].values():
+            for key in ("char_filter", "filter"):
+                if name in analyzer.get(key, []):
+                    analyzer[key] = [f for f in analyzer[key] if f != name]
+
+    return change
+
+
+def fold_words(body: IndexBody) -> None:
+    """The ``.words`` forms indexed in the stemmed field itself (one analysis instead of two):
+    the word forms, then ``keyword_repeat`` so that each form is kept unstemmed and stemmed at
+    the same position; no ``.words`` subfields (:func:`words_on_main` is the matching request)."""
+    for analyzer in _analysis(body)["analyzer"].values():
+        chain = analyzer.get("filter", [])
+        if "khabar_stem_forms" in chain and "arabic_stem" in chain:
+            i = chain.index("khabar_stem_forms")
+            chain[i : i + 2] = ["khabar_word_forms", "khabar_stem_overrides", "keyword_repeat"]
+    without_subfield("words")(body)
+
+
+def words_on_main(request: dict[str, Any]) -> dict[str, Any]:
+    """The request for a :func:`fold_words` index: the ``.words`` clause reads the main fields."""
+    for clause in request["query"]["bool"]["should"]:
+        fields = clause.get("combined_fields", {}).get("fields")
+        if fields:
+            clause["combined_fields"]["fields"] = [f.removesuffix(".words") for f in fields]
+    return request
+
+
 def apply(body: IndexBody, *changes: Any) -> IndexBody:
     for change in changes:
         change(body)
