@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,10 @@ from pipelines.config import PROJECT_ROOT, Settings
 from pipelines.evaluation.ant_corpus import load_ant_articles
 from pipelines.indexer.enrich import document, to_document
 from pipelines.indexer.enrich.keywords import extract_keywords
-from pipelines.indexer.enrich.keywords_yake import yake_keywords
 from pipelines.normalize.arabic import normalize_text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # keywords_yake.py beside this file
+from keywords_yake import yake_keywords
 
 
 def timed(fn: Any, texts: list[str]) -> tuple[list[list[str]], float]:

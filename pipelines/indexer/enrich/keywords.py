@@ -4,7 +4,7 @@ A word's weight is how often the article uses it times how rare it is in news (`
 ``data/docfreq_ar.tsv``, built from the ANT corpus by :mod:`.docfreq`). Frequent everyday news
 words (``الحكومة``, ``قال``) fall away without a list; a name the article keeps repeating leads. It
 costs a regex pass and a few dict lookups (well under a millisecond per article), where YAKE
-(:mod:`.keywords_yake`, the extractor this replaced) took ~17 ms.
+(``bench/indexer/keywords_yake.py``, the extractor this replaced) took ~17 ms.
 
 Arabic-specific choices:
 - words are compared on their folded form (:func:`~pipelines.normalize.arabic.normalize_text`:

@@ -1,7 +1,8 @@
 """Keywords by YAKE, with Arabic stop words: the extractor khabar used before :mod:`.keywords`.
 
-Kept as the peer of the TF-IDF extractor in ``bench/indexer/keywords.py`` (quality and cost, side by
-side); the indexer no longer calls it (about 17 ms per article against well under 1 ms).
+Kept beside ``bench/indexer/keywords.py`` as the peer of the TF-IDF extractor (quality and cost,
+side by side); the indexer no longer calls it (about 17 ms per article against well under 1 ms),
+so ``yake`` is a dependency of the ``bench`` extra only.
 
 YAKE scores candidate 1-2 word phrases by position, frequency and spread over sentences. It
 knows nothing about Arabic clitics, so the stop list is checked on the folded form of each edge
