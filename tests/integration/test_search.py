@@ -29,7 +29,7 @@ from pipelines.elastic.template import (
     setup_index,
     write_index,
 )
-from pipelines.indexer.enrich import assign_clusters, to_document
+from pipelines.indexer.enrich import assign_clusters, dedup, to_document
 from pipelines.model import Article, Block, article_id_for, content_hash_for
 from pipelines.search.query import SearchQuery, search
 
@@ -318,6 +318,38 @@ def test_near_duplicate_joins_cluster_of_indexed_copy(es: Elasticsearch, indexed
     docs = [to_document(copy)]
     assert assign_clusters(es, indexed.index_alias, docs) == 1
     assert docs[0]["cluster_id"] == seed.article_id
+
+
+def test_batch_lookup_and_per_document_lookup_agree(
+    es: Elasticsearch, indexed: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One search for the batch finds what a search per document finds (the fallback when a batch
+    has too many neighbours); a replayed document is not its own neighbour."""
+    copy = _article(
+        "seed-copy-2",
+        "zeta",
+        "الشيباني في موسكو",
+        SEED + "\nتابعونا.",
+        ARTICLES["seed"].published_at,
+        "سياسة",
+    )
+    docs = [to_document(a) for a in (copy, ARTICLES["football"], ARTICLES["seed"], ARTICLES["wa"])]
+
+    def neighbours(batch_neighbours: int) -> list[list[str]]:
+        monkeypatch.setattr(dedup, "BATCH_NEIGHBOURS", batch_neighbours)
+        return [[found[0] for found in each] for each in dedup._neighbours(es, indexed.index_alias, docs)]
+
+    seed_id = ARTICLES["seed"].article_id
+    one_search = neighbours(dedup.BATCH_NEIGHBOURS)
+    assert one_search == [[seed_id], [], [], []]
+    assert neighbours(0) == one_search  # over the cap: one search per document, same answer
+    assert assign_clusters(es, indexed.index_alias, docs) == 2  # the copy, then the seed beside it
+    assert [d["cluster_id"] for d in docs] == [
+        seed_id,
+        ARTICLES["football"].article_id,
+        seed_id,
+        docs[3]["article_id"],
+    ]
 
 
 def test_cli_json_output(es: Elasticsearch, indexed: Settings, es_url: str) -> None:
