@@ -26,10 +26,13 @@ import importlib.util
 import math
 import re
 from collections import Counter
-from functools import cache, lru_cache
-from itertools import pairwise
+from collections.abc import Iterator
+from functools import cache
+from itertools import groupby, pairwise, repeat
+from operator import mul
 from pathlib import Path
 
+from pipelines.indexer.enrich.memo import Memo
 from pipelines.normalize.arabic import normalize_text
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -91,25 +94,24 @@ def _idf_table() -> tuple[dict[str, float], float]:
     return {w: math.log((total + 1) / (n + 1)) for w, n in df.items()}, unseen
 
 
-@lru_cache(maxsize=1 << 18)
-def fold(word: str) -> str:
-    """The folded form of one word (cached, bounded: news reuses a small vocabulary, but a
-    long-running indexer meets new spellings forever)."""
-    return normalize_text(word)
+# Folded form of each spelling (news reuses a small vocabulary; bounded: a stranger writes the text).
+_FOLDED: Memo[str, str] = Memo(normalize_text, maxsize=1 << 18)
 
 
 def tokens(text: str) -> list[list[tuple[str, str]]]:
     """Clauses of ``(surface, folded)`` word pairs (letters only; digits and punctuation dropped)."""
     text = _STRIP.sub("", text)
-    return [[(w, fold(w)) for w in _WORD.findall(clause)] for clause in _CLAUSE.split(text) if clause.strip()]
+    return [
+        [(w, _FOLDED[w]) for w in _WORD.findall(clause)] for clause in _CLAUSE.split(text) if clause.strip()
+    ]
 
 
 def _clitic_readings(folded: str) -> tuple[tuple[str, int, str, bool], ...]:
     """Ways to read ``folded`` as proclitic + word: ``(word, cut, add, news_says_so)``, best first.
 
     The article's spelling of the word is ``add + surface[cut:]``. ``news_says_so``: the bare word
-    is far more frequent in news than this spelling. It depends on the word only (cached in
-    :func:`_choices`).
+    is far more frequent in news than this spelling. It depends on the word only (memoized in
+    :data:`_READINGS`).
     """
     _, df = document_frequencies()
     own = df.get(folded, 0)
@@ -126,20 +128,40 @@ def _clitic_readings(folded: str) -> tuple[tuple[str, int, str, bool], ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=1 << 18)
-def _choices(folded: str) -> tuple[tuple[str, int, str, bool, bool], ...]:
-    """What an Arabic spelling can count as, in order: ``(word, cut, add, always, stopped)``.
+# A word as counted, ``(word, cut, add)``: the article's spelling of it is ``add + surface[cut:]``;
+# None for a stop word or a word too short.
+Split = tuple[str, int, str] | None
 
-    The first choice that is ``always`` taken or whose word the article also uses wins; the last
-    is the spelling itself. ``stopped``: that word is a stop word or too short. Cached per spelling.
+
+def _reading(folded: str) -> tuple[tuple[tuple[str, Split], ...], Split]:
+    """What an Arabic spelling counts as: ``(maybe, split)``, a function of the spelling only.
+
+    ``maybe``: clitic readings ``(word, split)``, best first, taken if the article also uses
+    ``word``; else ``split``, the first reading news says is right, or the spelling itself.
     """
     stop = stopwords()
-    out = [
-        (word, cut, add, news_says_so, word in stop or folded in stop or len(word) < MIN_LETTERS)
-        for word, cut, add, news_says_so in _clitic_readings(folded)
-    ]
-    out.append((folded, 0, "", True, folded in stop or len(folded) < MIN_LETTERS))
-    return tuple(out)
+    maybe: list[tuple[str, Split]] = []
+    for word, cut, add, news_says_so in _clitic_readings(folded):
+        split = None if word in stop or folded in stop or len(word) < MIN_LETTERS else (word, cut, add)
+        if news_says_so:
+            return tuple(maybe), split
+        maybe.append((word, split))
+    return tuple(maybe), None if folded in stop or len(folded) < MIN_LETTERS else (folded, 0, "")
+
+
+_READINGS = Memo(_reading, maxsize=1 << 18)
+
+
+def _ranked(scores: dict[str | tuple[str, str], float]) -> Iterator[str | tuple[str, str]]:
+    """Keys by best score first, ties by text; only the runs of ties the caller reaches are sorted
+    by text (sorting every key by its text cost as much as the rest of the scoring)."""
+    by_score = sorted(scores, key=scores.__getitem__, reverse=True)  # stable: ties keep key order
+    for _, tied in groupby(by_score, key=scores.__getitem__):
+        yield from sorted(tied, key=_text)
+
+
+def _text(key: str | tuple[str, str]) -> str:
+    return key if isinstance(key, str) else " ".join(key)
 
 
 def extract_keywords(text: str, *, language: str = "ar", top: int = 10, max_words: int = 2) -> list[str]:
@@ -156,7 +178,7 @@ def extract_keywords(text: str, *, language: str = "ar", top: int = 10, max_word
     surfaces = [*head, "", *_TOKEN.findall(_STRIP.sub("", rest))]
     if not any(surfaces):
         return []
-    folds = list(map(fold, surfaces))
+    folds = list(map(_FOLDED.__getitem__, surfaces))
     arabic = language == "ar"
     idf, unseen = _idf_table()
     plain = Counter(folds)
@@ -167,13 +189,15 @@ def extract_keywords(text: str, *, language: str = "ar", top: int = 10, max_word
     title_end = len(head) if weighted else 0  # tokens counted TITLE_WEIGHT times
 
     # Each distinct spelling is looked at once: its word (clitic split or not) and how it is shown.
-    words: dict[str, tuple[str, int, str] | None] = {"": None}
+    words: dict[str, Split] = {"": None}
     if arabic:
-        for folded in plain:
-            for word, cut, add, always, stopped in _choices(folded):
-                if always or word in plain:
-                    words[folded] = None if stopped else (word, cut, add)
+        for folded, (maybe, default) in zip(plain, map(_READINGS.__getitem__, plain), strict=True):
+            split = default
+            for word, option in maybe:
+                if word in plain:
+                    split = option
                     break
+            words[folded] = split
     else:
         for folded in plain:
             words[folded] = None if len(folded) < MIN_LETTERS else (folded, 0, "")
@@ -189,15 +213,17 @@ def extract_keywords(text: str, *, language: str = "ar", top: int = 10, max_word
             if word is not None:
                 tf[word] += extra * n
 
-    # Each word is shown as the article first spells it: the first token with that word.
-    first_at = dict(zip(reversed(seq), range(len(seq) - 1, -1, -1), strict=True))
-    shown: dict[str, str] = {}
-    for word in tf:
-        surface, folded = surfaces[first_at[word]], folds[first_at[word]]
+    def shown(word: str) -> str:
+        """``word`` as the article first spells it (asked of the few words kept only)."""
+        at = seq.index(word)
+        surface, folded = surfaces[at], folds[at]
         _, cut, add = words[folded]  # type: ignore[misc]
-        shown[word] = add + surface[cut:] if len(surface) == len(folded) else word
+        return add + surface[cut:] if len(surface) == len(folded) else word
 
-    scores: dict[str | tuple[str, str], float] = {w: n * idf.get(w, unseen) for w, n in tf.items()}
+    # n * idf of every word, built in C (map, zip).
+    scores: dict[str | tuple[str, str], float] = dict(
+        zip(tf, map(mul, tf.values(), map(idf.get, tf, repeat(unseen))), strict=True)
+    )
     if max_words >= 2:
         pairs = Counter(pairwise(seq))
         if title_end:
@@ -207,20 +233,18 @@ def extract_keywords(text: str, *, language: str = "ar", top: int = 10, max_word
             if n >= 2 and pair[0] is not None and pair[1] is not None:
                 scores[pair] = n * (idf.get(pair[0], unseen) + idf.get(pair[1], unseen)) / 2 * 1.5
 
-    # Best score first, ties by text: sort by text, then (stable) by score.
-    by_text = sorted(scores, key=lambda k: k if isinstance(k, str) else " ".join(k))
     out: list[str] = []
     taken: set[str] = set()
-    for key in sorted(by_text, key=scores.__getitem__, reverse=True):
+    for key in _ranked(scores):
         if isinstance(key, tuple):
             if key[0] in taken and key[1] in taken:
                 continue
-            out.append(f"{shown[key[0]]} {shown[key[1]]}")
+            out.append(f"{shown(key[0])} {shown(key[1])}")
             taken.update(key)
         else:
             if key in taken:
                 continue
-            out.append(shown[key])
+            out.append(shown(key))
             taken.add(key)
         if len(out) == top:
             break
