@@ -127,17 +127,28 @@ def arabic_indic_digits(value: object) -> str:
 # _FOLD as (character, replacement) pairs: one str.replace per character present is ~20x faster
 # than str.translate with a dict table on Arabic text (no replacement is itself a key).
 _FOLD_PAIRS = tuple((chr(code), value) for code, value in _FOLD.items())
+# Arabic letters that NFKC, lowercasing and the removals below leave as they are (no tatweel, no
+# marks): a word of these only, as the keyword extractor folds them one by one, needs only the
+# letter folds, at a third of the cost.
+_PLAIN_ARABIC = re.compile("[\u0621-\u063a\u0641-\u064a]+")
+_LETTER_PAIRS = tuple((char, folded) for char, folded in _FOLD_PAIRS if _PLAIN_ARABIC.fullmatch(char))
+
+
+def _replace_all(text: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    for char, folded in pairs:
+        if char in text:
+            text = text.replace(char, folded)
+    return text
 
 
 def normalize_text(text: str | None) -> str:
     """Folded form for search and dedup (see the module docstring for every choice)."""
     if not text:
         return ""
+    if _PLAIN_ARABIC.fullmatch(text):
+        return _replace_all(text, _LETTER_PAIRS)
     text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE.sub("", text).replace(TATWEEL, "")
-    text = _DIACRITICS.sub("", text)
-    for char, folded in _FOLD_PAIRS:
-        if char in text:
-            text = text.replace(char, folded)
+    text = _replace_all(_DIACRITICS.sub("", text), _FOLD_PAIRS)
     # str.split() splits on exactly the characters `\s` matches, and drops the ends.
     return " ".join(text.lower().split())
