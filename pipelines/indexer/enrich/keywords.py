@@ -28,9 +28,10 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from functools import cache
-from itertools import groupby, pairwise, repeat
-from operator import mul
+from itertools import compress, groupby, pairwise, repeat
+from operator import attrgetter, itemgetter, mul
 from pathlib import Path
+from typing import NamedTuple, cast
 
 from pipelines.indexer.enrich.memo import Memo
 from pipelines.normalize.arabic import normalize_text
@@ -94,15 +95,13 @@ def _idf_table() -> tuple[dict[str, float], float]:
     return {w: math.log((total + 1) / (n + 1)) for w, n in df.items()}, unseen
 
 
-# Folded form of each spelling (news reuses a small vocabulary; bounded: a stranger writes the text).
-_FOLDED: Memo[str, str] = Memo(normalize_text, maxsize=1 << 18)
-
-
 def tokens(text: str) -> list[list[tuple[str, str]]]:
     """Clauses of ``(surface, folded)`` word pairs (letters only; digits and punctuation dropped)."""
     text = _STRIP.sub("", text)
     return [
-        [(w, _FOLDED[w]) for w in _WORD.findall(clause)] for clause in _CLAUSE.split(text) if clause.strip()
+        [(w, normalize_text(w)) for w in _WORD.findall(clause)]
+        for clause in _CLAUSE.split(text)
+        if clause.strip()
     ]
 
 
@@ -111,7 +110,7 @@ def _clitic_readings(folded: str) -> tuple[tuple[str, int, str, bool], ...]:
 
     The article's spelling of the word is ``add + surface[cut:]``. ``news_says_so``: the bare word
     is far more frequent in news than this spelling. It depends on the word only (memoized in
-    :data:`_READINGS`).
+    :data:`_SPELLINGS`).
     """
     _, df = document_frequencies()
     own = df.get(folded, 0)
@@ -128,28 +127,57 @@ def _clitic_readings(folded: str) -> tuple[tuple[str, int, str, bool], ...]:
     return tuple(out)
 
 
-# A word as counted, ``(word, cut, add)``: the article's spelling of it is ``add + surface[cut:]``;
-# None for a stop word or a word too short.
-Split = tuple[str, int, str] | None
+class Split(NamedTuple):
+    """A spelling as counted: ``word`` (None for a stop word, a word too short or a clause break),
+    which the article writes ``add + surface[cut:]``, and the word's ``idf`` (so that scoring looks
+    nothing up in the large tables)."""
+
+    word: str | None
+    cut: int
+    add: str
+    idf: float
 
 
-def _reading(folded: str) -> tuple[tuple[tuple[str, Split], ...], Split]:
-    """What an Arabic spelling counts as: ``(maybe, split)``, a function of the spelling only.
+class _Maybe(NamedTuple):
+    """A spelling read by the article: the first ``(word, split)`` of ``options`` whose word the
+    article also uses on its own, else ``default``."""
 
-    ``maybe``: clitic readings ``(word, split)``, best first, taken if the article also uses
-    ``word``; else ``split``, the first reading news says is right, or the spelling itself.
-    """
-    stop = stopwords()
-    maybe: list[tuple[str, Split]] = []
+    options: tuple[tuple[str, Split], ...]
+    default: Split
+
+
+_BREAK = Split(None, 0, "", 0.0)
+
+
+def _split(folded: str, word: str, cut: int, add: str) -> Split:
+    idf, unseen = _idf_table()
+    if word in stopwords() or folded in stopwords() or len(word) < MIN_LETTERS:
+        return Split(None, cut, add, 0.0)
+    return Split(word, cut, add, idf.get(word, unseen))
+
+
+def _reading(folded: str) -> Split | _Maybe:
+    """What an Arabic spelling counts as: a :class:`Split`, or a :class:`_Maybe` when that depends
+    on the article. A function of the spelling only: memoized."""
+    options: list[tuple[str, Split]] = []
     for word, cut, add, news_says_so in _clitic_readings(folded):
-        split = None if word in stop or folded in stop or len(word) < MIN_LETTERS else (word, cut, add)
         if news_says_so:
-            return tuple(maybe), split
-        maybe.append((word, split))
-    return tuple(maybe), None if folded in stop or len(folded) < MIN_LETTERS else (folded, 0, "")
+            split = _split(folded, word, cut, add)
+            return _Maybe(tuple(options), split) if options else split
+        options.append((word, _split(folded, word, cut, add)))
+    split = _split(folded, folded, 0, "")
+    return _Maybe(tuple(options), split) if options else split
 
 
-_READINGS = Memo(_reading, maxsize=1 << 18)
+def _spelling(surface: str) -> tuple[str, Split | _Maybe]:
+    folded = normalize_text(surface)
+    return folded, _reading(folded) if folded else _BREAK
+
+
+# Each spelling as written -> (folded, reading): one lookup per token (news reuses a small
+# vocabulary; bounded, a stranger writes the text). The reading is computed per written form, a
+# few times per folded word: cheaper than a second large table looked up per article.
+_SPELLINGS = Memo(_spelling, maxsize=1 << 18)
 
 
 def _ranked(scores: dict[str | tuple[str, str], float]) -> Iterator[str | tuple[str, str]]:
@@ -178,9 +206,9 @@ def extract_keywords(text: str, *, language: str = "ar", top: int = 10, max_word
     surfaces = [*head, "", *_TOKEN.findall(_STRIP.sub("", rest))]
     if not any(surfaces):
         return []
-    folds = list(map(_FOLDED.__getitem__, surfaces))
+    spellings = list(map(_SPELLINGS.__getitem__, surfaces))
+    folds = list(map(itemgetter(0), spellings))
     arabic = language == "ar"
-    idf, unseen = _idf_table()
     plain = Counter(folds)
     del plain[""]
 
@@ -189,19 +217,19 @@ def extract_keywords(text: str, *, language: str = "ar", top: int = 10, max_word
     title_end = len(head) if weighted else 0  # tokens counted TITLE_WEIGHT times
 
     # Each distinct spelling is looked at once: its word (clitic split or not) and how it is shown.
-    words: dict[str, Split] = {"": None}
+    # Spellings whose reading the article decides are the only ones looked at in Python.
     if arabic:
-        for folded, (maybe, default) in zip(plain, map(_READINGS.__getitem__, plain), strict=True):
-            split = default
-            for word, option in maybe:
-                if word in plain:
-                    split = option
-                    break
-            words[folded] = split
+        # folded -> reading (a function of the folded form: any copy will do)
+        splits: dict[str, Split | _Maybe] = dict(spellings)
+        for folded in list(compress(splits, map(isinstance, splits.values(), repeat(_Maybe)))):
+            maybe = cast(_Maybe, splits[folded])
+            splits[folded] = next((split for word, split in maybe.options if word in plain), maybe.default)
     else:
-        for folded in plain:
-            words[folded] = None if len(folded) < MIN_LETTERS else (folded, 0, "")
-    word_of = {folded: split[0] if split else None for folded, split in words.items()}
+        idf, unseen = _idf_table()
+        splits = {f: Split(f, 0, "", idf.get(f, unseen)) if len(f) >= MIN_LETTERS else _BREAK for f in plain}
+    splits[""] = _BREAK
+    word_of = dict(zip(splits, map(attrgetter("word"), splits.values()), strict=True))
+    idf_of = dict(zip(word_of.values(), map(attrgetter("idf"), splits.values()), strict=True))
 
     # The word of every token; None at a stop word or a break (a phrase never spans either).
     seq = list(map(word_of.__getitem__, folds))
@@ -217,12 +245,12 @@ def extract_keywords(text: str, *, language: str = "ar", top: int = 10, max_word
         """``word`` as the article first spells it (asked of the few words kept only)."""
         at = seq.index(word)
         surface, folded = surfaces[at], folds[at]
-        _, cut, add = words[folded]  # type: ignore[misc]
-        return add + surface[cut:] if len(surface) == len(folded) else word
+        split = splits[folded]
+        return split.add + surface[split.cut :] if len(surface) == len(folded) else word
 
     # n * idf of every word, built in C (map, zip).
     scores: dict[str | tuple[str, str], float] = dict(
-        zip(tf, map(mul, tf.values(), map(idf.get, tf, repeat(unseen))), strict=True)
+        zip(tf, map(mul, tf.values(), map(idf_of.__getitem__, tf)), strict=True)
     )
     if max_words >= 2:
         pairs = Counter(pairwise(seq))
@@ -231,7 +259,7 @@ def extract_keywords(text: str, *, language: str = "ar", top: int = 10, max_word
                 pairs[pair] += extra * n
         for pair, n in pairs.items():
             if n >= 2 and pair[0] is not None and pair[1] is not None:
-                scores[pair] = n * (idf.get(pair[0], unseen) + idf.get(pair[1], unseen)) / 2 * 1.5
+                scores[pair] = n * (idf_of[pair[0]] + idf_of[pair[1]]) / 2 * 1.5
 
     out: list[str] = []
     taken: set[str] = set()
