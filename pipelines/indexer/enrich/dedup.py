@@ -99,8 +99,11 @@ def signature(text: str, *, of_shingles: set[str] | None = None) -> np.ndarray:
 
 def band_keys(sig: np.ndarray) -> list[str]:
     """One key per band: band number + a short hash of its rows (equal key = equal band)."""
+    # Slices of one bytes object: the same bytes as each band's own tobytes(), without 32 array views.
+    rows, size = sig.tobytes(), ROWS * sig.itemsize
+    blake2b = hashlib.blake2b
     return [
-        f"{band:02d}{hashlib.blake2b(sig[band * ROWS : (band + 1) * ROWS].tobytes(), digest_size=8).hexdigest()}"
+        f"{band:02d}{blake2b(rows[band * size : (band + 1) * size], digest_size=8).hexdigest()}"
         for band in range(BANDS)
     ]
 
