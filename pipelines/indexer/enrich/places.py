@@ -46,9 +46,11 @@ class Gazetteer:
                 key = tuple(normalize_text(alias).split())
                 if key:
                     self._names.setdefault(key, place)
-        self._longest = max((len(k) for k in self._names), default=1)
-        # First words of every spelling: most words of a text are none, and are skipped at once.
-        self._firsts = frozenset(k[0] for k in self._names)
+        # First word of every spelling -> the most words a spelling starting with it has.
+        self._longest: dict[str, int] = {}
+        for key in self._names:
+            self._longest[key[0]] = max(len(key), self._longest.get(key[0], 0))
+        self._firsts = frozenset(self._longest)
         # Every written form that can start a match: a first word, bare or with its proclitics.
         # A text's words are checked against it with one set lookup each; only the few that are
         # in it get the clitic-aware walk of _match_at.
@@ -86,7 +88,9 @@ class Gazetteer:
         firsts = [v for v in clitic_variants(words[i]) if v in self._firsts]
         if not firsts:
             return None
-        for n in range(min(self._longest, len(words) - i), 0, -1):
+        # Longest first; lengths no spelling of these first words has are not tried.
+        longest = max(map(self._longest.__getitem__, firsts))
+        for n in range(min(longest, len(words) - i), 0, -1):
             rest = tuple(words[i + 1 : i + n])
             for first in firsts:
                 place = self._names.get((first, *rest))
