@@ -110,7 +110,7 @@ def _clitic_readings(folded: str) -> tuple[tuple[str, int, str, bool], ...]:
 
     The article's spelling of the word is ``add + surface[cut:]``. ``news_says_so``: the bare word
     is far more frequent in news than this spelling. It depends on the word only (memoized in
-    :data:`_SPELLINGS`).
+    :data:`_READINGS`).
     """
     _, df = document_frequencies()
     own = df.get(folded, 0)
@@ -149,34 +149,36 @@ class _Maybe(NamedTuple):
 _BREAK = Split(None, 0, "", 0.0)
 
 
-def _split(folded: str, word: str, cut: int, add: str) -> Split:
-    idf, unseen = _idf_table()
-    if word in stopwords() or folded in stopwords() or len(word) < MIN_LETTERS:
-        return Split(None, cut, add, 0.0)
-    return Split(word, cut, add, idf.get(word, unseen))
-
-
 def _reading(folded: str) -> Split | _Maybe:
     """What an Arabic spelling counts as: a :class:`Split`, or a :class:`_Maybe` when that depends
     on the article. A function of the spelling only: memoized."""
+    stop = stopwords()
+    idf, unseen = _idf_table()
+
+    def split(word: str, cut: int, add: str) -> Split:
+        if word in stop or folded in stop or len(word) < MIN_LETTERS:
+            return Split(None, cut, add, 0.0)
+        return Split(word, cut, add, idf.get(word, unseen))
+
     options: list[tuple[str, Split]] = []
     for word, cut, add, news_says_so in _clitic_readings(folded):
         if news_says_so:
-            split = _split(folded, word, cut, add)
-            return _Maybe(tuple(options), split) if options else split
-        options.append((word, _split(folded, word, cut, add)))
-    split = _split(folded, folded, 0, "")
-    return _Maybe(tuple(options), split) if options else split
+            return _Maybe(tuple(options), split(word, cut, add)) if options else split(word, cut, add)
+        options.append((word, split(word, cut, add)))
+    return _Maybe(tuple(options), split(folded, 0, "")) if options else split(folded, 0, "")
+
+
+# Bounded memos (news reuses a small vocabulary; a stranger writes the text). The hot one is
+# _SPELLINGS, looked up once per token: written form -> (folded, reading). _READINGS spares
+# computing a reading again for each way of writing the same folded word.
+_READINGS = Memo(_reading, maxsize=1 << 18)
 
 
 def _spelling(surface: str) -> tuple[str, Split | _Maybe]:
     folded = normalize_text(surface)
-    return folded, _reading(folded) if folded else _BREAK
+    return folded, _READINGS[folded] if folded else _BREAK
 
 
-# Each spelling as written -> (folded, reading): one lookup per token (news reuses a small
-# vocabulary; bounded, a stranger writes the text). The reading is computed per written form, a
-# few times per folded word: cheaper than a second large table looked up per article.
 _SPELLINGS = Memo(_spelling, maxsize=1 << 18)
 
 
