@@ -28,6 +28,7 @@ import base64
 import hashlib
 import logging
 import re
+from collections.abc import Collection
 from functools import cache
 from typing import Any
 
@@ -56,10 +57,18 @@ _WORD = re.compile(r"[^\W_]+")
 
 def shingles(text: str, *, folded: str | None = None) -> set[str]:
     """3-word shingles of ``text`` (``folded``: its :func:`normalize_text`, when already computed)."""
-    words = _WORD.findall(normalize_text(text) if folded is None else folded)
+    return {
+        shingle.decode() for shingle in _encoded_shingles(normalize_text(text) if folded is None else folded)
+    }
+
+
+def _encoded_shingles(folded: str) -> set[bytes]:
+    """The UTF-8 of each of :func:`shingles`, as SHA-1 takes them: built from bytes, each word
+    encoded once rather than each shingle (UTF-8 is one-to-one, so the set is as large)."""
+    words = list(map(str.encode, _WORD.findall(folded)))
     if len(words) < SHINGLE_WORDS:
-        return {" ".join(words)} if words else set()
-    return {f"{a} {b} {c}" for a, b, c in zip(words, words[1:], words[2:], strict=False)}
+        return {b" ".join(words)} if words else set()
+    return set(map(b" ".join, zip(words, words[1:], words[2:], strict=False)))
 
 
 @cache
@@ -87,11 +96,16 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 def signature(text: str, *, of_shingles: set[str] | None = None) -> np.ndarray:
     """MinHash values (uint32) of ``text``'s shingles (``of_shingles``: already computed)."""
     found = shingles(text) if of_shingles is None else of_shingles
-    if not found:
+    return _minhash([shingle.encode() for shingle in found])
+
+
+def _minhash(encoded: Collection[bytes]) -> np.ndarray:
+    """:func:`signature` of shingles given as UTF-8."""
+    if not encoded:
         return np.full(NUM_PERM, 0xFFFFFFFF, dtype="<u4")  # datasketch's empty sketch
     sha1 = hashlib.sha1
     # Each shingle hashed once: the first 4 bytes of its SHA-1, little-endian (datasketch's sha1_hash32).
-    hashed = np.frombuffer(b"".join([sha1(s.encode("utf-8")).digest()[:4] for s in found]), dtype="<u4")
+    hashed = np.frombuffer(b"".join([sha1(s).digest()[:4] for s in encoded]), dtype="<u4")
     a, b = _permutations()
     # Every permutation of every shingle in one (shingles x 128) array op; uint32 wraps mod 2^32.
     return (_fmix32(hashed.astype(np.uint32))[:, None] * a + b).min(axis=0).astype("<u4")
@@ -128,11 +142,10 @@ def dedup_fields(title: str, body: str, *, folded: str | None = None) -> dict[st
 
     ``folded``: :func:`normalize_text` of title + body, when the caller already has it.
     """
-    text = f"{title}\n{body}"
-    found = shingles(text, folded=folded)
+    found = _encoded_shingles(normalize_text(f"{title}\n{body}") if folded is None else folded)
     if len(found) < MIN_SHINGLES:
         return {"minhash": None, "minhash_bands": []}
-    sig = signature(text, of_shingles=found)
+    sig = _minhash(found)
     return {"minhash": encode(sig), "minhash_bands": band_keys(sig)}
 
 
