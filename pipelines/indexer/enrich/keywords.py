@@ -110,7 +110,7 @@ def _clitic_readings(folded: str) -> tuple[tuple[str, int, str, bool], ...]:
 
     The article's spelling of the word is ``add + surface[cut:]``. ``news_says_so``: the bare word
     is far more frequent in news than this spelling. It depends on the word only (memoized in
-    :data:`_READINGS`).
+    :data:`_SPELLINGS`).
     """
     _, df = document_frequencies()
     own = df.get(folded, 0)
@@ -168,17 +168,14 @@ def _reading(folded: str) -> Split | _Maybe:
     return _Maybe(tuple(options), split(folded, 0, "")) if options else split(folded, 0, "")
 
 
-# Bounded memos (news reuses a small vocabulary; a stranger writes the text). The hot one is
-# _SPELLINGS, looked up once per token: written form -> (folded, reading). _READINGS spares
-# computing a reading again for each way of writing the same folded word.
-_READINGS = Memo(_reading, maxsize=1 << 18)
-
-
 def _spelling(surface: str) -> tuple[str, Split | _Maybe]:
     folded = normalize_text(surface)
-    return folded, _READINGS[folded] if folded else _BREAK
+    return folded, _reading(folded) if folded else _BREAK
 
 
+# Each written form -> (folded, reading): one lookup per token. Bounded: news reuses a small
+# vocabulary, but a stranger writes the text. (A second memo per folded form did not pay: on ANT
+# nearly every folded word is written one way.)
 _SPELLINGS = Memo(_spelling, maxsize=1 << 18)
 
 
