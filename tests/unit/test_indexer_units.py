@@ -171,6 +171,15 @@ def test_starting_the_pool_spawns_its_workers_before_any_record() -> None:
         pool.close()
 
 
+def test_warm_up_loads_every_model_an_article_may_need() -> None:
+    from pipelines.indexer.enrich.language import language_model
+    from pipelines.indexer.pool import warm_up
+
+    language_model.cache_clear()
+    warm_up()  # its sample is Arabic, which needs no language model; a French article would
+    assert language_model.cache_info().currsize == 1
+
+
 def test_a_custom_to_document_stays_in_process() -> None:
     from pipelines.indexer.pool import PreparePool
 

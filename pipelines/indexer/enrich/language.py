@@ -30,7 +30,7 @@ _EXTENDED_ARABIC = re.compile("[\u063b-\u063f\u0671-\u06ff\u0750-\u077f\ufb50-\u
 
 
 @cache
-def _identifier() -> LanguageIdentifier:
+def language_model() -> LanguageIdentifier:
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     identifier.set_languages(list(LANGUAGES))
     return identifier
@@ -43,7 +43,7 @@ def detect_language(text: str, *, default: str = "ar") -> str:
         return default
     if is_plainly_arabic(sample):
         return "ar"
-    language, probability = _identifier().classify(sample)
+    language, probability = language_model().classify(sample)
     return str(language) if probability >= MIN_PROBABILITY else default
 
 
