@@ -93,10 +93,9 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-def signature(text: str, *, of_shingles: set[str] | None = None) -> np.ndarray:
-    """MinHash values (uint32) of ``text``'s shingles (``of_shingles``: already computed)."""
-    found = shingles(text) if of_shingles is None else of_shingles
-    return _minhash([shingle.encode() for shingle in found])
+def signature(text: str) -> np.ndarray:
+    """MinHash values (uint32) of ``text``'s shingles."""
+    return _minhash(_encoded_shingles(normalize_text(text)))
 
 
 def _minhash(encoded: Collection[bytes]) -> np.ndarray:
