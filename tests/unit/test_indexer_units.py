@@ -53,6 +53,9 @@ def test_bad_records_become_failures_with_a_reason() -> None:
     assert reason(None) == ("validate", "empty_value")
     assert reason(json.dumps(message | {"title": ""}).encode()) == ("validate", "schema_invalid")
     assert reason(json.dumps({"hello": "world"}).encode()) == ("validate", "schema_invalid")
+    # a lone surrogate is valid JSON but not UTF-8: no document could carry it to Elasticsearch
+    lone = json.dumps(message | {"title": "\ud800" + message["title"]}).encode()
+    assert reason(lone) == ("validate", "schema_invalid")
 
     def broken(_: Article) -> dict[str, Any]:
         raise ValueError("enrichment bug")
