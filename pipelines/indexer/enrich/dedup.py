@@ -163,7 +163,10 @@ def assign_clusters(es: Elasticsearch | None, index: str, docs: list[dict[str, A
     ``index`` is the alias to look neighbours up in. ``es=None`` compares within the batch only.
     """
     remote = _neighbours(es, index, docs) if es is not None else [[] for _ in docs]
-    batch: list[tuple[str, str, np.ndarray, set[str]]] = []
+    earlier: list[tuple[str, str, np.ndarray]] = []  # this batch's documents so far
+    # band key -> positions in ``earlier``: testing every earlier document of a 500-document batch
+    # for a shared band cost 0.16 ms per document, three times what this whole loop costs now
+    by_band: dict[str, list[int]] = {}
     joined = 0
     for doc, found in zip(docs, remote, strict=True):
         doc.setdefault("cluster_id", doc["article_id"])
@@ -171,12 +174,15 @@ def assign_clusters(es: Elasticsearch | None, index: str, docs: list[dict[str, A
             continue
         sig = decode(doc["minhash"])
         bands = set(doc["minhash_bands"])
-        local = [(a, c, s) for a, c, s, b in batch if a != doc["article_id"] and bands & b]
+        sharing = sorted({p for band in bands for p in by_band.get(band, ())})  # batch order
+        local = [earlier[p] for p in sharing if earlier[p][0] != doc["article_id"]]
         best = _best(sig, local + found)
         if best:
             doc["cluster_id"] = best[0]
             joined += 1
-        batch.append((doc["article_id"], doc["cluster_id"], sig, bands))
+        for band in bands:
+            by_band.setdefault(band, []).append(len(earlier))
+        earlier.append((doc["article_id"], doc["cluster_id"], sig))
     return joined
 
 
