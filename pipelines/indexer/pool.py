@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 
 from kafka.consumer.fetcher import ConsumerRecord
 
+from pipelines.indexer.collector import fewer_full_collections
 from pipelines.indexer.consume import Prepared, ToDocument, prepare
 from pipelines.indexer.enrich import to_document as enrich_to_document
 from pipelines.indexer.enrich.language import language_model
@@ -72,6 +73,7 @@ def _init(max_doc_bytes: int) -> None:
     parent = os.getppid()
     threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
     warm_up()
+    fewer_full_collections()
 
 
 def _ready() -> bool:

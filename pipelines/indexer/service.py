@@ -40,6 +40,7 @@ from pipelines.errors import IndexingError
 from pipelines.indexer.batch import Batch, marker
 from pipelines.indexer.bulk import Backoff
 from pipelines.indexer.checkpoint import Abandon, Checkpoint
+from pipelines.indexer.collector import fewer_full_collections_while_running
 from pipelines.indexer.consume import Prepared, RebalanceFlag, ToDocument, partition_lag
 from pipelines.indexer.enrich import to_document as enrich_to_document
 from pipelines.indexer.metrics import IndexerMetrics, serve_from_settings
@@ -110,7 +111,8 @@ class IndexerService:
             extra={"group": self.options.group, "topic": self.options.topic, "index": self.options.index},
         )
         try:
-            self.summary.exit_reason = self._loop()
+            with fewer_full_collections_while_running():
+                self.summary.exit_reason = self._loop()
         finally:
             self.pool.close()
             self.sink.close()

@@ -3,6 +3,7 @@ means, which offsets a batch may commit, how long to back off."""
 
 from __future__ import annotations
 
+import gc
 import json
 from typing import Any
 
@@ -12,6 +13,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 
 from pipelines.indexer.batch import Batch, first_offsets
 from pipelines.indexer.bulk import Backoff, BulkDoc, classify_item
+from pipelines.indexer.collector import FULL_COLLECTION_EVERY, fewer_full_collections_while_running
 from pipelines.indexer.consume import Prepared, prepare
 from pipelines.kafka.dlq import payload_as_bytes
 from pipelines.model import Article
@@ -230,3 +232,20 @@ time.sleep(120)
     for pid in alive:  # do not leave them behind if the test fails
         psutil.Process(pid).kill()
     assert alive == []
+
+
+def test_the_run_makes_full_collections_rarer_and_gives_the_setting_back() -> None:
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        with fewer_full_collections_while_running():
+            assert gc.get_threshold() == (700, 10, FULL_COLLECTION_EVERY)
+        assert gc.get_threshold() == (700, 10, 10)
+        try:
+            with fewer_full_collections_while_running():
+                raise RuntimeError("the loop failed")
+        except RuntimeError:
+            pass
+        assert gc.get_threshold() == (700, 10, 10)  # an indexer inside a task leaves it as it was
+    finally:
+        gc.set_threshold(*before)
