@@ -4,11 +4,12 @@ A full (generation-2) collection walks every object the collector tracks. The in
 hundred thousand long-lived ones, most of them the enrichment's word memo (``keywords._SPELLINGS``:
 a tuple and a NamedTuple per written form, and NamedTuples are always tracked), and each batch it
 holds for a few seconds survives the young collections and is promoted. With CPython's default
-thresholds ``(700, 10, 10)`` that set off a full collection every ~800 documents, ~170 ms each:
-2.3-2.9 s of collector time for 10,000 ANT articles, 11-13 % of the process's CPU. Waiting for 100
-generation-1 collections instead of 10 left three full collections in those 10,000 (0.7 s of
-collector time in all; 1.75-1.87 ms of CPU per article against 2.0-2.7 before, alternating runs). Reference counting still frees every acyclic object at once; only cyclic
-garbage that reached the oldest generation waits longer, and the peak RSS did not move.
+thresholds ``(700, 10, 10)`` that set off a full collection every ~800 documents, ~170-220 ms
+each: 2.3-3.2 s of collector time for 10,000 ANT articles, 11-13 % of the process's CPU. Waiting
+for 100 generation-1 collections instead of 10 left three full collections in those 10,000 (0.7 s
+of collector time in all; 1.75-1.87 ms of CPU per article against 2.0-2.7 before, alternating
+runs). Reference counting still frees every acyclic object at once; only cyclic garbage that
+reached the oldest generation waits longer, and the peak RSS did not move.
 """
 
 from __future__ import annotations

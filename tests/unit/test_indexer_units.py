@@ -7,6 +7,7 @@ import gc
 import json
 from typing import Any
 
+import pytest
 from article_factory import make_article
 from kafka import TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
@@ -241,11 +242,8 @@ def test_the_run_makes_full_collections_rarer_and_gives_the_setting_back() -> No
         with fewer_full_collections_while_running():
             assert gc.get_threshold() == (700, 10, FULL_COLLECTION_EVERY)
         assert gc.get_threshold() == (700, 10, 10)
-        try:
-            with fewer_full_collections_while_running():
-                raise RuntimeError("the loop failed")
-        except RuntimeError:
-            pass
+        with pytest.raises(RuntimeError), fewer_full_collections_while_running():
+            raise RuntimeError("the loop failed")
         assert gc.get_threshold() == (700, 10, 10)  # an indexer inside a task leaves it as it was
     finally:
         gc.set_threshold(*before)
