@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 
 import pytest
+from ports import free_port
 
 from pipelines.config import Settings
 from pipelines.elastic.client import es_client
@@ -21,12 +21,6 @@ from pipelines.elastic.template import delete_alias_and_indices
 pytestmark = [pytest.mark.airflow, pytest.mark.integration, pytest.mark.slow]
 
 KHABAR = Path(sys.executable).with_name("khabar")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_demo_twice(stack, tmp_path: Path) -> None:
@@ -46,7 +40,7 @@ def test_demo_twice(stack, tmp_path: Path) -> None:
     }
     # The test session's Airflow settings must not leak into the demo's own Airflow home.
     env = {k: v for k, v in env.items() if not k.startswith("AIRFLOW")}
-    port = _free_port()  # the same port both times: the crawl state knows the site by its URLs
+    port = free_port()  # the same port both times: the crawl state knows the site by its URLs
     reports = []
     try:
         for run in ("first", "second"):

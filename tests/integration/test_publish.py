@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import socket
 import subprocess
 import sys
 from collections import defaultdict
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from article_factory import make_article, make_page
+from ports import free_port
 from publish_fixtures import consume_all, delete_topics, topic_settings, unique_settings, values
 
 from pipelines import stack as local_stack
@@ -26,6 +26,7 @@ from pipelines.kafka.dlq import read_spooled
 from pipelines.kafka.messages import DeadLetter, PageMessage
 from pipelines.kafka.topics import ensure_topics
 from pipelines.model import ARTICLE_SCHEMA_VERSION
+from pipelines.stack.kafka_security import SECURE_PORT_OFFSET
 
 __all__ = ["topic_settings"]  # the fixture, imported for pytest
 
@@ -230,17 +231,13 @@ def test_the_example_consumer_prints_articles_and_restarts_from_a_time(topic_set
 # -- a broker restart in the middle of publishing --------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def private_kafka(tmp_path: Path, kafka_bootstrap: str) -> Iterator[Settings]:
     """A Kafka of this test's own (same jars, own ports and data), so stopping it disturbs nobody."""
     base = unique_settings(kafka_bootstrap, tmp_path / "home")
-    settings = base.with_overrides(kafka_port=_free_port(), kafka_controller_port=_free_port())
+    settings = base.with_overrides(
+        kafka_port=free_port(offsets=(SECURE_PORT_OFFSET,)), kafka_controller_port=free_port()
+    )
     local_stack.up(["kafka"], settings=settings)
     settings = settings.with_overrides(kafka_bootstrap=f"127.0.0.1:{settings.kafka_port}")
     try:

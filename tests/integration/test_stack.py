@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ports import free_port
 from typer.testing import CliRunner
 
 from pipelines import stack as local_stack
@@ -16,6 +17,7 @@ from pipelines.cli import app
 from pipelines.config import Settings
 from pipelines.errors import StackError
 from pipelines.stack import process
+from pipelines.stack.kafka_security import SECURE_PORT_OFFSET
 
 pytestmark = pytest.mark.integration
 
@@ -54,14 +56,10 @@ def taken_port() -> Iterator[int]:
         yield sock.getsockname()[1]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_a_taken_port_is_a_clear_error_and_starts_nothing(tmp_path: Path, taken_port: int) -> None:
-    settings = Settings(home=tmp_path, kafka_port=_free_port(), kafka_controller_port=taken_port)
+    settings = Settings(
+        home=tmp_path, kafka_port=free_port(offsets=(SECURE_PORT_OFFSET,)), kafka_controller_port=taken_port
+    )
     with pytest.raises(StackError, match=rf"port\(s\) \[{taken_port}\].*KHABAR_KAFKA_CONTROLLER_PORT"):
         local_stack.up(["kafka"], settings=settings)
     assert not (tmp_path / "run" / "kafka.pid").exists()
@@ -70,8 +68,8 @@ def test_a_taken_port_is_a_clear_error_and_starts_nothing(tmp_path: Path, taken_
 def test_a_missing_jdk_is_a_clear_error(tmp_path: Path) -> None:
     settings = Settings(
         home=tmp_path,
-        kafka_port=_free_port(),
-        kafka_controller_port=_free_port(),
+        kafka_port=free_port(offsets=(SECURE_PORT_OFFSET,)),
+        kafka_controller_port=free_port(),
         java17_home=str(tmp_path / "no-such-jdk"),
     )
     with pytest.raises(StackError, match=r"KHABAR_JAVA17_HOME=.*not a JDK"):
@@ -90,7 +88,9 @@ def test_a_stale_pid_file_never_points_at_another_process(tmp_path: Path) -> Non
 
 
 def test_down_leaves_alone_what_it_did_not_start(tmp_path: Path) -> None:
-    settings = Settings(home=tmp_path, kafka_port=_free_port(), kafka_controller_port=_free_port())
+    settings = Settings(
+        home=tmp_path, kafka_port=free_port(offsets=(SECURE_PORT_OFFSET,)), kafka_controller_port=free_port()
+    )
     assert local_stack.down(["kafka", "elasticsearch"], settings=settings) == [
         ("elasticsearch", None),
         ("kafka", None),
@@ -98,7 +98,7 @@ def test_down_leaves_alone_what_it_did_not_start(tmp_path: Path) -> None:
 
 
 def test_users_without_a_broker_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    port = _free_port()
+    port = free_port()
     monkeypatch.setattr("pipelines.config._settings", Settings(home=tmp_path, kafka_port=port))
     result = CliRunner().invoke(app, ["stack", "users"])
     assert result.exit_code == 1

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import socket
+from ports import free_port
 
 from pipelines.config import Settings
 from pipelines.indexer.metrics import IndexerMetrics, scrape, serve_from_settings
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_metrics_address_defaults_to_loopback() -> None:
@@ -19,7 +13,7 @@ def test_metrics_address_defaults_to_loopback() -> None:
 
 
 def test_metrics_server_binds_the_configured_address_and_port() -> None:
-    settings = Settings(metrics_addr="127.0.0.1", metrics_port=_free_port())
+    settings = Settings(metrics_addr="127.0.0.1", metrics_port=free_port())
     metrics = IndexerMetrics()
     metrics.consumed.inc(3)
     server = serve_from_settings(metrics, settings)

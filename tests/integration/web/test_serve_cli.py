@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,19 +12,14 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from ports import free_port
 from web_helpers import DOWN_PASSWORD, WebIndex
 
 pytestmark = pytest.mark.integration
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_khabar_serve_answers_the_page_and_the_api(web_index: WebIndex, es_url: str) -> None:
-    port = _free_port()
+    port = free_port()
     khabar = Path(sys.executable).with_name("khabar")
     env = {**os.environ, "KHABAR_INDEX_ALIAS": web_index.settings.index_alias, "KHABAR_ES_URL": es_url}
     process = subprocess.Popen(
@@ -62,9 +56,9 @@ def test_khabar_serve_answers_the_page_and_the_api(web_index: WebIndex, es_url: 
 
 
 def test_khabar_serve_start_up_line_masks_the_elasticsearch_password() -> None:
-    port = _free_port()
+    port = free_port()
     khabar = Path(sys.executable).with_name("khabar")
-    env = {**os.environ, "KHABAR_ES_URL": f"http://khabar:{DOWN_PASSWORD}@127.0.0.1:{_free_port()}"}
+    env = {**os.environ, "KHABAR_ES_URL": f"http://khabar:{DOWN_PASSWORD}@127.0.0.1:{free_port()}"}
     process = subprocess.Popen(
         [str(khabar), "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
