@@ -13,6 +13,10 @@ Rows, all in one run against the same Elasticsearch node, each into its own fres
 - ``indexer, pre-enriched``: the same service in-process with ``to_document`` replaced by a lookup
   of the documents the ceiling sent: what the service itself costs on top of Elasticsearch;
 - ``indexer x2`` (``--two-processes``): two processes in one consumer group;
+- ``pre-enriched + N ms CPU`` (``--enrichment-cost-ms N ...``): the pre-enriched service spending N
+  ms of its own CPU per article before each lookup, in each round: the share of the ceiling an
+  enrichment of that cost allows, to set beside what ``to_document`` costs
+  (``bench/indexer/enrich_parts.py``);
 - freshness (``--freshness-seconds``, default 120): a running indexer process while articles are
   published at a steady ``--freshness-rate`` (50/s); for each article, the time from its send
   (its Kafka timestamp, to the millisecond) to a search by ``ids`` finding it, polled every 0.2 s;
@@ -164,9 +168,15 @@ def run_process(settings: Settings, processes: int, workers: int = 0) -> dict[st
     }
 
 
-def run_pre_enriched(settings: Settings, docs: dict) -> dict[str, Any]:
+def run_pre_enriched(settings: Settings, docs: dict, cost_ms: float = 0.0) -> dict[str, Any]:
     options = RunOptions.from_settings(settings, until_caught_up=True, progress_seconds=60)
-    service = IndexerService(settings, options, to_document=lambda a: dict(docs[a.article_id]))
+
+    def lookup(article: Article) -> dict[str, Any]:
+        if cost_ms:
+            _spend_cpu(cost_ms / 1000)
+        return dict(docs[article.article_id])
+
+    service = IndexerService(settings, options, to_document=lookup)
     summary = service.run()
     return {
         "seconds": summary.seconds,
@@ -174,6 +184,13 @@ def run_pre_enriched(settings: Settings, docs: dict) -> dict[str, Any]:
         "indexed": summary.indexed,
         "dead_lettered": summary.dead_lettered,
     }
+
+
+def _spend_cpu(seconds: float) -> None:
+    """Busy for ``seconds`` of this thread's CPU time, holding the GIL as enrichment does."""
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        pass
 
 
 def _env(settings: Settings) -> dict[str, str]:
@@ -334,6 +351,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="enrichment processes (row)")
     parser.add_argument("--rounds", type=int, default=2, help="alternating ceiling / pre-enriched rounds")
     parser.add_argument("--no-full", action="store_true", help="skip the (enrichment-bound) indexer process")
+    parser.add_argument(
+        "--enrichment-cost-ms",
+        type=float,
+        nargs="*",
+        default=[],
+        metavar="MS",
+        help="rows of the pre-enriched service spending this much CPU per article, in each round",
+    )
     parser.add_argument("--freshness-seconds", type=float, default=120, help="0 skips the freshness run")
     parser.add_argument("--freshness-rate", type=float, default=50.0, help="articles per second")
     parser.add_argument(
@@ -385,7 +410,9 @@ def main() -> None:
         published = sum(o.status == "published" for o in outcomes)
         print(f"  published {published} articles to Kafka in {time.perf_counter() - t0:.1f} s")
 
+        costs = {f"pre-enriched + {ms:g} ms CPU": ms for ms in args.enrichment_cost_ms}
         rounds: dict[str, list[dict[str, Any]]] = {"ceiling": [], "indexer, pre-enriched": []}
+        rounds |= {name: [] for name in costs}
         for n in range(args.rounds):  # alternate, so drift in the shared machine's load hits both
             la = load()
             rounds["ceiling"].append(run_ceiling(es, target(f"ceiling{n}"), articles, docs) | {"load": la})
@@ -395,6 +422,13 @@ def main() -> None:
             rounds["indexer, pre-enriched"].append(
                 run_pre_enriched(s, docs) | {"docs": count(es, s.index_alias), "load": la}
             )
+            for name, ms in costs.items():
+                s = target(f"cost{n}-{ms:g}".replace(".", "_"))
+                setup_index(es, s)
+                la = load()
+                rounds[name].append(
+                    run_pre_enriched(s, docs, ms) | {"docs": count(es, s.index_alias), "load": la}
+                )
             print(
                 f"  round {n + 1}: " + ", ".join(f"{k} {rate(v[-1]):.0f} docs/s" for k, v in rounds.items())
             )
@@ -479,13 +513,13 @@ def main() -> None:
     write_result(args.out, result)
 
     print(
-        f"\n{'row':24} {'docs':>6} {'seconds':>8} {'docs/s':>8} {'of ceiling':>10} {'peak RSS':>9} {'load':>5}"
+        f"\n{'row':30} {'docs':>6} {'seconds':>8} {'docs/s':>8} {'of ceiling':>10} {'peak RSS':>9} {'load':>5}"
     )
     # seconds: the whole run; docs/s: from the first record to lag 0 (consumer-group join excluded)
     for name, row in rows.items():
         rss = f"{row['peak_rss_mib']:.0f} MiB" if "peak_rss_mib" in row else "-"
         print(
-            f"{name:24} {row['docs']:>6} {row['seconds']:>8.1f} {row['docs_per_second']:>8.0f} "
+            f"{name:30} {row['docs']:>6} {row['seconds']:>8.1f} {row['docs_per_second']:>8.0f} "
             f"{row['share_of_ceiling']:>10.0%} {rss:>9} {row.get('load', 0):>5.1f}"
         )
     if freshness:
