@@ -13,6 +13,8 @@ import random
 import socket
 from pathlib import Path
 
+from pipelines.stack.kafka_security import SECURE_PORT_OFFSET
+
 _LOWEST = 10_000  # above every port the stack binds by default (9092, 9200, 9464, ...)
 
 
@@ -41,3 +43,8 @@ def free_port(*, offsets: tuple[int, ...] = ()) -> int:
         if all(_bindable(port + offset) for offset in (0, *offsets)):
             return port
     raise RuntimeError(f"no free port between {_LOWEST} and {highest} after 200 tries")
+
+
+def free_kafka_port() -> int:
+    """A port for a private Kafka's broker listener, its SASL_SSL listener's port free too."""
+    return free_port(offsets=(SECURE_PORT_OFFSET,))

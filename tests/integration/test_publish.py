@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from article_factory import make_article, make_page
-from ports import free_port
+from ports import free_kafka_port, free_port
 from publish_fixtures import consume_all, delete_topics, topic_settings, unique_settings, values
 
 from pipelines import stack as local_stack
@@ -26,7 +26,6 @@ from pipelines.kafka.dlq import read_spooled
 from pipelines.kafka.messages import DeadLetter, PageMessage
 from pipelines.kafka.topics import ensure_topics
 from pipelines.model import ARTICLE_SCHEMA_VERSION
-from pipelines.stack.kafka_security import SECURE_PORT_OFFSET
 
 __all__ = ["topic_settings"]  # the fixture, imported for pytest
 
@@ -235,9 +234,7 @@ def test_the_example_consumer_prints_articles_and_restarts_from_a_time(topic_set
 def private_kafka(tmp_path: Path, kafka_bootstrap: str) -> Iterator[Settings]:
     """A Kafka of this test's own (same jars, own ports and data), so stopping it disturbs nobody."""
     base = unique_settings(kafka_bootstrap, tmp_path / "home")
-    settings = base.with_overrides(
-        kafka_port=free_port(offsets=(SECURE_PORT_OFFSET,)), kafka_controller_port=free_port()
-    )
+    settings = base.with_overrides(kafka_port=free_kafka_port(), kafka_controller_port=free_port())
     local_stack.up(["kafka"], settings=settings)
     settings = settings.with_overrides(kafka_bootstrap=f"127.0.0.1:{settings.kafka_port}")
     try:

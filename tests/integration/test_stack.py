@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ports import free_port
+from ports import free_kafka_port, free_port
 from typer.testing import CliRunner
 
 from pipelines import stack as local_stack
@@ -17,7 +17,6 @@ from pipelines.cli import app
 from pipelines.config import Settings
 from pipelines.errors import StackError
 from pipelines.stack import process
-from pipelines.stack.kafka_security import SECURE_PORT_OFFSET
 
 pytestmark = pytest.mark.integration
 
@@ -57,9 +56,7 @@ def taken_port() -> Iterator[int]:
 
 
 def test_a_taken_port_is_a_clear_error_and_starts_nothing(tmp_path: Path, taken_port: int) -> None:
-    settings = Settings(
-        home=tmp_path, kafka_port=free_port(offsets=(SECURE_PORT_OFFSET,)), kafka_controller_port=taken_port
-    )
+    settings = Settings(home=tmp_path, kafka_port=free_kafka_port(), kafka_controller_port=taken_port)
     with pytest.raises(StackError, match=rf"port\(s\) \[{taken_port}\].*KHABAR_KAFKA_CONTROLLER_PORT"):
         local_stack.up(["kafka"], settings=settings)
     assert not (tmp_path / "run" / "kafka.pid").exists()
@@ -68,7 +65,7 @@ def test_a_taken_port_is_a_clear_error_and_starts_nothing(tmp_path: Path, taken_
 def test_a_missing_jdk_is_a_clear_error(tmp_path: Path) -> None:
     settings = Settings(
         home=tmp_path,
-        kafka_port=free_port(offsets=(SECURE_PORT_OFFSET,)),
+        kafka_port=free_kafka_port(),
         kafka_controller_port=free_port(),
         java17_home=str(tmp_path / "no-such-jdk"),
     )
@@ -88,9 +85,7 @@ def test_a_stale_pid_file_never_points_at_another_process(tmp_path: Path) -> Non
 
 
 def test_down_leaves_alone_what_it_did_not_start(tmp_path: Path) -> None:
-    settings = Settings(
-        home=tmp_path, kafka_port=free_port(offsets=(SECURE_PORT_OFFSET,)), kafka_controller_port=free_port()
-    )
+    settings = Settings(home=tmp_path, kafka_port=free_kafka_port(), kafka_controller_port=free_port())
     assert local_stack.down(["kafka", "elasticsearch"], settings=settings) == [
         ("elasticsearch", None),
         ("kafka", None),
